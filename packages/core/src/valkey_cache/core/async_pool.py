@@ -1,0 +1,58 @@
+"""The asyncio connection factory: pools per event loop, shared within a loop."""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Mapping
+from typing import Any
+
+from valkey.asyncio import Valkey as AsyncValkey
+from valkey.asyncio.connection import ConnectionPool as AsyncConnectionPool
+
+from .imports import resolve_class
+from .pool import BaseConnectionFactory
+
+_LOOP_POOLS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[Any, ...], Any]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+class AsyncConnectionFactory(BaseConnectionFactory[AsyncValkey, AsyncConnectionPool]):
+    """valkey.asyncio's client; each event loop gets its own pools."""
+
+    path_pool_cls = "valkey.asyncio.connection.ConnectionPool"
+    path_base_cls = "valkey.asyncio.client.Valkey"
+    retry_cls_path = "valkey.asyncio.retry.Retry"
+
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        super().__init__(options)
+
+    def get_or_create_connection_pool(self, params: dict[str, Any]) -> AsyncConnectionPool:
+        loop = asyncio.get_running_loop()
+        pools = _LOOP_POOLS.get(loop)
+        if pools is None:
+            pools = _LOOP_POOLS[loop] = {}
+        key = self.pool_key(params)
+        pool = pools.get(key)
+        if pool is None:
+            pool = pools[key] = self.get_connection_pool(params)
+        return pool
+
+    async def connect(self, url: str) -> AsyncValkey:
+        return await self.get_connection(self.make_connection_params(url))
+
+    async def get_connection(self, params: dict[str, Any]) -> AsyncValkey:
+        pool = self.get_or_create_connection_pool(params)
+        return self.base_client_cls(connection_pool=pool, **self.base_client_cls_kwargs)
+
+    async def disconnect(self, connection: AsyncValkey) -> None:
+        await connection.connection_pool.disconnect()
+
+    def get_parser_cls(self) -> type[Any]:
+        path = self.options.get("PARSER_CLASS")
+        if path:
+            return resolve_class("PARSER_CLASS", path)
+        from valkey.asyncio.connection import DefaultParser
+
+        return DefaultParser

@@ -1,0 +1,158 @@
+"""Asyncio commands: the same ``logic`` generators, awaited on ``valkey.asyncio``.
+
+Connections belong to an event loop, so clients are kept per running loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from typing import Any, Generic, TypeVar
+
+from ..exceptions import ConnectionInterrupted
+from . import logic
+from .binding import async_command, async_iterator
+from .ops import CONNECTION_ERRORS, Op
+
+Backend = TypeVar("Backend")
+
+
+class AsyncClientCommands(Generic[Backend]):
+    """Mix into a :class:`BaseClient` for the asyncio command set (every method awaits)."""
+
+    _server: list[str]
+    _close_connection: bool
+    connection_factory: Any
+    _loop: Any = None
+    _loop_clients: list[Any]
+    _clients_by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[Any]]
+
+    def get_next_client_index(self, write: bool = True, tried: list[int] | None = None) -> int:
+        raise NotImplementedError
+
+    def _clients_here(self) -> list[Any]:
+        loop = asyncio.get_running_loop()
+        if loop is self._loop:
+            return self._loop_clients
+        by_loop = self.__dict__.get("_clients_by_loop")
+        if by_loop is None:
+            by_loop = self._clients_by_loop = weakref.WeakKeyDictionary()
+        clients = by_loop.get(loop)
+        if clients is None:
+            clients = by_loop[loop] = [None] * len(self._server)
+        self._loop, self._loop_clients = loop, clients
+        return clients
+
+    async def get_client(
+        self, write: bool = True, tried: list[int] | None = None, key: Any = None
+    ) -> Backend:
+        index = self.get_next_client_index(write=write, tried=tried)
+        clients = self._clients_here()
+        client = clients[index]
+        if client is None:
+            client = clients[index] = await self.connect(index)
+        return client  # type: ignore[no-any-return]
+
+    async def get_client_with_index(
+        self, write: bool = True, tried: list[int] | None = None
+    ) -> tuple[Backend, int]:
+        index = self.get_next_client_index(write=write, tried=tried)
+        clients = self._clients_here()
+        client = clients[index]
+        if client is None:
+            client = clients[index] = await self.connect(index)
+        return client, index
+
+    async def _connection_for(self, op: Op) -> Any:
+        return await self.get_client(write=op.write, key=op.route)
+
+    async def connect(self, index: int = 0) -> Backend:
+        return await self.connection_factory.connect(self._server[index])  # type: ignore[no-any-return]
+
+    async def disconnect(self, index: int = 0, client: Any = None) -> None:
+        client = self._clients_here()[index] if client is None else client
+        if client is not None:
+            await self.connection_factory.disconnect(client)
+
+    async def close(self) -> None:
+        """Disconnect this loop's pools when ``CLOSE_CONNECTION`` is set."""
+        if self._close_connection:
+            await self._close()
+
+    async def _close(self) -> None:
+        clients = self._clients_here()
+        try:
+            for index, client in enumerate(clients):
+                if client is not None:
+                    await self.connection_factory.disconnect(client)
+                    clients[index] = None
+        except CONNECTION_ERRORS as exc:
+            raise ConnectionInterrupted(server="(closing)") from exc
+
+    set = async_command(logic.cmd_set)
+    add = async_command(logic.cmd_add)
+    get = async_command(logic.cmd_get)
+    get_many = async_command(logic.cmd_get_many)
+    set_many = async_command(logic.cmd_set_many)
+    mset = async_command(logic.cmd_mset)
+    delete = async_command(logic.cmd_delete)
+    delete_many = async_command(logic.cmd_delete_many)
+    delete_pattern = async_command(logic.cmd_delete_pattern)
+    clear = async_command(logic.cmd_clear)
+    has_key = async_command(logic.cmd_has_key)
+    incr = async_command(logic.cmd_incr)
+    decr = async_command(logic.cmd_decr)
+    incr_version = async_command(logic.cmd_incr_version)
+    decr_version = async_command(logic.cmd_decr_version)
+    touch = async_command(logic.cmd_touch)
+    ttl = async_command(logic.cmd_ttl)
+    pttl = async_command(logic.cmd_pttl)
+    expire = async_command(logic.cmd_expire)
+    pexpire = async_command(logic.cmd_pexpire)
+    expire_at = async_command(logic.cmd_expire_at)
+    pexpire_at = async_command(logic.cmd_pexpire_at)
+    persist = async_command(logic.cmd_persist)
+    keys = async_command(logic.cmd_keys)
+    iter_keys = async_iterator(logic.cmd_iter_keys)
+    get_lock = async_command(logic.cmd_get_lock)
+    sadd = async_command(logic.cmd_sadd)
+    scard = async_command(logic.cmd_scard)
+    sdiff = async_command(logic.cmd_sdiff)
+    sinter = async_command(logic.cmd_sinter)
+    sunion = async_command(logic.cmd_sunion)
+    sdiffstore = async_command(logic.cmd_sdiffstore)
+    sinterstore = async_command(logic.cmd_sinterstore)
+    sunionstore = async_command(logic.cmd_sunionstore)
+    smismember = async_command(logic.cmd_smismember)
+    sismember = async_command(logic.cmd_sismember)
+    smembers = async_command(logic.cmd_smembers)
+    smove = async_command(logic.cmd_smove)
+    spop = async_command(logic.cmd_spop)
+    srandmember = async_command(logic.cmd_srandmember)
+    srem = async_command(logic.cmd_srem)
+    sscan = async_command(logic.cmd_sscan)
+    sscan_iter = async_iterator(logic.cmd_sscan_iter)
+    hset = async_command(logic.cmd_hset)
+    hget = async_command(logic.cmd_hget)
+    hmget = async_command(logic.cmd_hmget)
+    hgetall = async_command(logic.cmd_hgetall)
+    hdel = async_command(logic.cmd_hdel)
+    hlen = async_command(logic.cmd_hlen)
+    hkeys = async_command(logic.cmd_hkeys)
+    hexists = async_command(logic.cmd_hexists)
+    zadd = async_command(logic.cmd_zadd)
+    zcard = async_command(logic.cmd_zcard)
+    zcount = async_command(logic.cmd_zcount)
+    zincrby = async_command(logic.cmd_zincrby)
+    zpopmax = async_command(logic.cmd_zpopmax)
+    zpopmin = async_command(logic.cmd_zpopmin)
+    zrange = async_command(logic.cmd_zrange)
+    zrevrange = async_command(logic.cmd_zrevrange)
+    zrangebyscore = async_command(logic.cmd_zrangebyscore)
+    zrevrangebyscore = async_command(logic.cmd_zrevrangebyscore)
+    zrank = async_command(logic.cmd_zrank)
+    zrem = async_command(logic.cmd_zrem)
+    zremrangebyscore = async_command(logic.cmd_zremrangebyscore)
+    zscore = async_command(logic.cmd_zscore)
+    get_or_set = async_command(logic.cmd_get_or_set)
+    lock = get_lock

@@ -1,0 +1,184 @@
+"""State every client shares: locations, options, serializer, compressor, key making."""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
+
+from ..codec import decode, encode
+from ..exceptions import ConfigurationError
+from ..imports import build_component, resolve_class
+from ..keys import CacheKey, KeyFunc, default_reverse_key, make_key, make_pattern
+from ..options import bool_option, int_option
+from ..pool import get_connection_factory
+from ..timeouts import DEFAULT_TIMEOUT, to_milliseconds
+
+Backend = TypeVar("Backend")
+
+logger = logging.getLogger("valkey_cache")
+
+DEFAULT_SERIALIZER = "valkey_cache.core.serializer.PickleSerializer"
+DEFAULT_COMPRESSOR = "valkey_cache.core.compressor.IdentityCompressor"
+
+CLIENT_OPTIONS: dict[str, str] = {
+    "CLIENT_CLASS": "dotted path of the client class",
+    "SERIALIZER": "dotted path, class or instance of the serializer",
+    "COMPRESSOR": "dotted path, class or instance of the compressor",
+    "REPLICA_READ_ONLY": "False lets writes fall back to another location (bool, default True)",
+    "CLOSE_CONNECTION": "close() disconnects the pools (bool, default False)",
+    "SCAN_ITERSIZE": "keys asked per SCAN step (integer >= 1, default 100)",
+    "USE_UNLINK": "delete with UNLINK instead of DEL (bool, default True)",
+    "IGNORE_EXCEPTIONS": "a server outage makes reads misses and writes no-ops (bool)",
+    "LOG_IGNORED_EXCEPTIONS": "log the exceptions that IGNORE_EXCEPTIONS hides (bool)",
+    "LOGGER": "logger name for ignored exceptions (default 'valkey_cache')",
+    "REVERSE_KEY_FUNCTION": "dotted path of the function that undoes the key function",
+}
+
+
+class CacheSettings(Protocol):
+    """What a client reads from the object that owns it (a Django cache, a Cache facade)."""
+
+    key_func: KeyFunc
+    key_prefix: str
+    version: Any
+    default_timeout: float | None
+
+
+MISS: Any = object()
+
+
+def split_locations(server: Any) -> list[str]:
+    if isinstance(server, str):
+        locations = [part.strip() for part in server.split(",") if part.strip()]
+    elif isinstance(server, Iterable):
+        locations = [str(part) for part in server]
+    else:
+        locations = []
+    if not locations:
+        raise ConfigurationError(
+            "LOCATION", server, "a URL such as 'valkey://127.0.0.1:6379/0', or a list of URLs"
+        )
+    return locations
+
+
+class BaseClient(Generic[Backend]):
+    """Connection handling and encoding; the commands come from a commands mixin.
+
+    ``server`` is one URL, a comma-separated string or a list: the first location
+    takes writes, reads go to the others. ``params`` holds ``OPTIONS``; ``backend`` is
+    the owner that supplies ``key_func``, ``key_prefix``, ``version`` and
+    ``default_timeout``.
+    """
+
+    CONNECTION_FACTORY_PATH: ClassVar[str] = "valkey_cache.core.pool.ConnectionFactory"
+    OPTIONS: ClassVar[frozenset[str]] = frozenset(CLIENT_OPTIONS)
+
+    def __init__(self, server: Any, params: Mapping[str, Any], backend: Any) -> None:
+        self._server: list[str] = split_locations(server)
+        self._params = params
+        self._backend = backend
+        options = params.get("OPTIONS") or {}
+        if not isinstance(options, Mapping):
+            raise ConfigurationError("OPTIONS", options, "a dict of options")
+        self._options: Mapping[str, Any] = options
+        reverse = params.get("REVERSE_KEY_FUNCTION") or options.get("REVERSE_KEY_FUNCTION")
+        self.reverse_key = resolve_callable("REVERSE_KEY_FUNCTION", reverse, default_reverse_key)
+        self._clients: list[Backend | None] = [None] * len(self._server)
+        self._replica_read_only = bool_option(options, "REPLICA_READ_ONLY", True)
+        self._close_connection = bool_option(options, "CLOSE_CONNECTION", False)
+        self._scan_itersize = int_option(options, "SCAN_ITERSIZE", 100, 1)
+        self._delete_command = "unlink" if bool_option(options, "USE_UNLINK", True) else "delete"
+        self._serializer: Any = build_component(
+            "SERIALIZER", options.get("SERIALIZER") or DEFAULT_SERIALIZER, options
+        )
+        self._compressor: Any = build_component(
+            "COMPRESSOR", options.get("COMPRESSOR") or DEFAULT_COMPRESSOR, options
+        )
+        self._default_marker = getattr(backend, "DEFAULT_TIMEOUT_MARKER", DEFAULT_TIMEOUT)
+        self.connection_factory = get_connection_factory(self.connection_factory_path(), options)
+
+    def connection_factory_path(self) -> str:
+        """The factory used when ``CONNECTION_FACTORY`` is not in the options."""
+        return self.CONNECTION_FACTORY_PATH
+
+    def get_next_client_index(self, write: bool = True, tried: list[int] | None = None) -> int:
+        """Index of the location to use: 0 for writes, a replica for reads."""
+        count = len(self._server)
+        if write or count == 1:
+            return 0
+        if tried:
+            untried = [i for i in range(count) if i not in tried]
+            if untried:
+                return random.choice(untried)
+        return random.randint(1, count - 1)
+
+    def make_key(self, key: Any, version: Any = None, prefix: str | None = None) -> Any:
+        backend = self._backend
+        return make_key(
+            key,
+            backend.key_func,
+            backend.version if version is None else version,
+            backend.key_prefix if prefix is None else prefix,
+        )
+
+    def make_pattern(self, pattern: Any, version: Any = None, prefix: str | None = None) -> Any:
+        backend = self._backend
+        return make_pattern(
+            pattern,
+            backend.key_func,
+            backend.version if version is None else version,
+            backend.key_prefix if prefix is None else prefix,
+        )
+
+    def encode(self, value: Any) -> bytes | int | float:
+        return encode(value, self._serializer, self._compressor)
+
+    def decode(self, value: bytes) -> Any:
+        return decode(value, self._serializer, self._compressor)
+
+    def decode_or_miss(self, value: bytes, key: Any = None) -> Any:
+        """Decode, or log a warning and return ``MISS`` for a value that cannot be read."""
+        try:
+            return decode(value, self._serializer, self._compressor)
+        except Exception as exc:
+            logger.warning(
+                "valkey-cache: could not decode the value of %r (%d bytes) with %s/%s: %s: %s",
+                key,
+                len(value),
+                type(self._serializer).__name__,
+                type(self._compressor).__name__,
+                type(exc).__name__,
+                exc,
+            )
+            return MISS
+
+    def expiry_ms(self, timeout: Any) -> int | None:
+        """Milliseconds to keep a value, None for forever; <= 0 means do not keep it."""
+        if timeout is DEFAULT_TIMEOUT or timeout is self._default_marker:
+            timeout = self._backend.default_timeout
+        if timeout is None:
+            return None
+        return to_milliseconds(timeout)
+
+    def original_key(self, key: Any) -> Any:
+        return key.original_key() if isinstance(key, CacheKey) else key
+
+
+def resolve_callable(option: str, value: Any, default: Any) -> Any:
+    if value is None:
+        return default
+    if callable(value):
+        return value
+    if isinstance(value, str):
+        from ..imports import import_string
+
+        try:
+            return import_string(value)
+        except ImportError as exc:
+            raise ConfigurationError(option, value, f"an importable dotted path ({exc})") from exc
+    raise ConfigurationError(option, value, "a callable or a dotted path to one")
+
+
+__all__ = ["MISS", "BaseClient", "CacheSettings", "resolve_class"]
