@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -60,6 +61,14 @@ class MissingDependencyError(ConfigurationError):
         self.option = option
         self.value = value
         self.accepted = f"pip install {requirement}"
+
+
+_URL_PASSWORD = re.compile(r"(?P<scheme>[a-z+]+://)(?P<user>[^:@/]*):[^@/]*@")
+
+
+def redact_url(url: str) -> str:
+    """``valkey://user:secret@host`` -> ``valkey://user:***@host``."""
+    return _URL_PASSWORD.sub(r"\g<scheme>\g<user>:***@", url)
 
 
 def describe_server(connection: Any) -> str:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from . import ignore
 from .client.asynchronous import AsyncClientCommands
 from .client.sync import ClientCommands
-from .exceptions import ConfigurationError
+from .exceptions import ConfigurationError, redact_url
 from .imports import resolve_class
 from .keys import KeyFunc, default_key_func
 from .option_names import known_options, unknown_options
@@ -98,7 +98,8 @@ class _CacheBase:
             raise ConfigurationError(name, options[name], f"a known option name ({hint})")
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.client._server!r} prefix={self.key_prefix!r}>"
+        locations = [redact_url(url) for url in self.client._server]
+        return f"<{type(self).__name__} {locations!r} prefix={self.key_prefix!r}>"
 
 
 def _key_func(value: KeyFunc | str | None) -> KeyFunc:

@@ -79,6 +79,8 @@ class BaseConnectionFactory(Generic[Base, Pool]):
 
             retry_cls = resolve_class("retry", self.retry_cls_path)
             params["retry"] = retry_cls(ExponentialBackoff(cap=cap, base=base), retries, errors)
+            # valkey-py retries only the errors listed here, whatever ``retry`` supports.
+            params["retry_on_error"] = list(errors)
         return params
 
     def get_connection_pool(self, params: dict[str, Any]) -> Pool:

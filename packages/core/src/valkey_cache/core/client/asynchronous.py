@@ -93,6 +93,7 @@ class AsyncClientCommands(Generic[Backend]):
     add = async_command(logic.cmd_add)
     get = async_command(logic.cmd_get)
     get_many = async_command(logic.cmd_get_many)
+    mget = async_command(logic.cmd_mget)
     set_many = async_command(logic.cmd_set_many)
     mset = async_command(logic.cmd_mset)
     delete = async_command(logic.cmd_delete)

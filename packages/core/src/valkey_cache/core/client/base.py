@@ -91,10 +91,16 @@ class BaseClient(Generic[Backend]):
         self._scan_itersize = int_option(options, "SCAN_ITERSIZE", 100, 1)
         self._delete_command = "unlink" if bool_option(options, "USE_UNLINK", True) else "delete"
         self._serializer: Any = build_component(
-            "SERIALIZER", options.get("SERIALIZER") or DEFAULT_SERIALIZER, options
+            "SERIALIZER",
+            options.get("SERIALIZER") or DEFAULT_SERIALIZER,
+            options,
+            ("dumps", "loads"),
         )
         self._compressor: Any = build_component(
-            "COMPRESSOR", options.get("COMPRESSOR") or DEFAULT_COMPRESSOR, options
+            "COMPRESSOR",
+            options.get("COMPRESSOR") or DEFAULT_COMPRESSOR,
+            options,
+            ("compress", "decompress"),
         )
         self._default_marker = getattr(backend, "DEFAULT_TIMEOUT_MARKER", DEFAULT_TIMEOUT)
         self.connection_factory = get_connection_factory(self.connection_factory_path(), options)

@@ -98,6 +98,13 @@ def cmd_get_many(
     return found
 
 
+def cmd_mget(
+    c: BaseClient[Any], keys: Iterable[Any], version: Any = None, client: Any = None
+) -> Logic:
+    """django-valkey's name for the single-MGET read; same as ``get_many``."""
+    return (yield from cmd_get_many(c, keys, version, client))
+
+
 def cmd_set_many(
     c: BaseClient[Any],
     data: Mapping[Any, Any],

@@ -73,6 +73,7 @@ class ClientCommands(Generic[Backend]):
     add = sync_command(logic.cmd_add)
     get = sync_command(logic.cmd_get)
     get_many = sync_command(logic.cmd_get_many)
+    mget = sync_command(logic.cmd_mget)
     set_many = sync_command(logic.cmd_set_many)
     mset = sync_command(logic.cmd_mset)
     delete = sync_command(logic.cmd_delete)

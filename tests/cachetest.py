@@ -1,0 +1,46 @@
+"""Test helpers for the core: run one test body against ``Cache`` and ``AsyncCache``."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import pytest
+
+from valkey_cache.core import AsyncCache, Cache
+
+
+class EitherCache:
+    """Calls the sync or the async cache the same way: every method is awaited.
+
+    Lets one test body assert the behaviour of both clients.
+    """
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.is_async = isinstance(inner, AsyncCache)
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        method = getattr(self.inner, name)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            result = method(*args, **kwargs)
+            if inspect.isawaitable(result):
+                return await result
+            return result
+
+        return call
+
+    async def collect(self, name: str, *args: Any, **kwargs: Any) -> list[Any]:
+        """Run an iterator command to the end."""
+        result = getattr(self.inner, name)(*args, **kwargs)
+        if isinstance(result, AsyncIterator):
+            return [item async for item in result]
+        assert isinstance(result, Iterator)
+        return list(result)
+
+
+def make_cache(kind: str, url: str, **kwargs: Any) -> EitherCache:
+    cls = AsyncCache if kind == "async" else Cache
+    return EitherCache(cls(url, **kwargs))

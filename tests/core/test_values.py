@@ -1,0 +1,98 @@
+"""Keys and values: make_key/make_pattern, encode/decode, corrupt values."""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import zlib
+
+import pytest
+import valkey
+from cachetest import EitherCache
+
+from valkey_cache.core import (
+    CacheKey,
+    IdentityCompressor,
+    PickleSerializer,
+    decode,
+    default_key_func,
+    encode,
+    make_key,
+    make_pattern,
+)
+from valkey_cache.core.compressor import BaseCompressor
+
+
+def test_make_key() -> None:
+    key = make_key(key="my_key", key_func=default_key_func, version=1, prefix="")
+    assert key == ":1:my_key"
+    assert isinstance(key, CacheKey)
+    assert key.original_key() == "my_key"
+    assert make_key(key, default_key_func, 9, "other") is key
+    assert make_key("k", default_key_func, 0, "p") == "p:0:k"
+    assert make_key("", default_key_func, 1, "p") == ""
+    assert make_key("k", lambda k, p, v: f"{v}/{p}/{k}", 2, "x") == "2/x/k"
+
+
+def test_make_pattern_escapes_prefix_and_version() -> None:
+    pattern = make_pattern(pattern="my_*", key_func=default_key_func, version=1, prefix="")
+    assert pattern == ":1:my_*"
+    assert make_pattern("a?", default_key_func, "1*", "we[ir]d*") == "we[[]ir]d[*]:1[*]:a?"
+
+
+def test_encode_decode() -> None:
+    s, c = PickleSerializer(), IdentityCompressor()
+    assert encode(value=5, serializer=s, compressor=c) == 5
+    assert encode(value=2.5, serializer=s, compressor=c) == 2.5
+    assert encode(value=True, serializer=s, compressor=c) == pickle.dumps(True, pickle.DEFAULT_PROTOCOL)
+    assert encode(value="my_value", serializer=s, compressor=c) == pickle.dumps("my_value", pickle.DEFAULT_PROTOCOL)
+    for value in ["my_value", -3, 0, 10**30, -(10**30), 1e-9, float("inf"), None, [1]]:
+        encoded = encode(value, s, c)
+        raw = encoded if isinstance(encoded, bytes) else repr(encoded).encode()
+        assert decode(value=raw, serializer=s, compressor=c) == value
+    assert decode(b"-17", s, c) == -17
+    assert type(decode(b"-17", s, c)) is int
+
+
+def test_pickle_version_option() -> None:
+    assert PickleSerializer({"PICKLE_VERSION": 2}).dumps("x")[:2] == b"\x80\x02"
+    assert PickleSerializer({"PICKLE_VERSION": -1})._pickle_version == -1
+
+
+class ZlibForTest(BaseCompressor):
+    def _compress(self, value: bytes) -> bytes:
+        return zlib.compress(value)
+
+    def _decompress(self, value: bytes) -> bytes:
+        return zlib.decompress(value)
+
+
+def test_compressor_min_length_and_fallback() -> None:
+    comp = ZlibForTest({"COMPRESS_MIN_LENGTH": 20})
+    s = PickleSerializer()
+    small = encode("a", s, comp)
+    assert small == pickle.dumps("a", pickle.DEFAULT_PROTOCOL)
+    big = encode("a" * 100, s, comp)
+    assert zlib.decompress(big) == pickle.dumps("a" * 100, pickle.DEFAULT_PROTOCOL)
+    assert decode(big, s, comp) == "a" * 100
+    assert decode(small, s, comp) == "a"
+
+
+@pytest.mark.anyio
+async def test_corrupt_value_is_a_miss_and_a_warning(
+    cache: EitherCache, raw_valkey: valkey.Valkey, caplog: pytest.LogCaptureFixture
+) -> None:
+    raw_valkey.set("test:1:bad", b"\x80\x05garbage")
+    raw_valkey.set("test:1:good", pickle.dumps("ok"))
+    with caplog.at_level(logging.WARNING, logger="valkey_cache"):
+        assert await cache.get("bad") is None
+        assert await cache.get("bad", "dflt") == "dflt"
+        assert await cache.get_many(["bad", "good"]) == {"good": "ok"}
+    warnings = [r.getMessage() for r in caplog.records if r.name == "valkey_cache"]
+    assert any("test:1:bad" in m and "could not decode" in m for m in warnings)
+
+
+@pytest.mark.anyio
+async def test_foreign_plain_string_is_a_miss(cache: EitherCache, raw_valkey: valkey.Valkey) -> None:
+    raw_valkey.set("test:1:foreign", b"hello from another app")
+    assert await cache.get("foreign", "miss") == "miss"
