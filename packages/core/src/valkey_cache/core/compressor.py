@@ -23,9 +23,7 @@ class BaseCompressor:
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         self._options: Mapping[str, Any] = options or {}
-        self.min_length = (
-            int_option(self._options, "COMPRESS_MIN_LENGTH", type(self).min_length, 0) or 0
-        )
+        self.min_length = int_option(self._options, "COMPRESS_MIN_LENGTH", type(self).min_length, 0) or 0
         self.level = int_option(self._options, "COMPRESS_LEVEL", type(self).level)
 
     def compress(self, value: bytes) -> bytes:

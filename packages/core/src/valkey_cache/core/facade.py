@@ -8,11 +8,12 @@ no call of its own to the hot path.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import ignore
 from .client.asynchronous import AsyncClientCommands
+from .client.base import BaseClient
 from .client.sync import ClientCommands
 from .exceptions import ConfigurationError, redact_url
 from .imports import resolve_class
@@ -29,9 +30,7 @@ _KEYWORD_OPTIONS = {
     "ignore_exceptions": "IGNORE_EXCEPTIONS",
     "log_ignored_exceptions": "LOG_IGNORED_EXCEPTIONS",
 }
-_GENERAL_OPTIONS = frozenset(
-    {"CLIENT_CLASS", "IGNORE_EXCEPTIONS", "LOG_IGNORED_EXCEPTIONS", "LOGGER"}
-)
+_GENERAL_OPTIONS = frozenset({"CLIENT_CLASS", "IGNORE_EXCEPTIONS", "LOG_IGNORED_EXCEPTIONS", "LOGGER"})
 
 COMMANDS = (
     "get", "set", "add", "delete", "get_many", "set_many", "delete_many", "has_key",
@@ -71,9 +70,7 @@ class _CacheBase:
         self.key_func: KeyFunc = _key_func(key_func)
         self.location = location
         self.options = merged
-        client_cls = resolve_class(
-            "CLIENT_CLASS", merged.get("CLIENT_CLASS") or self.DEFAULT_CLIENT_CLASS
-        )
+        client_cls = resolve_class("CLIENT_CLASS", merged.get("CLIENT_CLASS") or self.DEFAULT_CLIENT_CLASS)
         self.client: Any = client_cls(location, {"OPTIONS": merged}, self)
         self._check_option_names(merged)
         for name in COMMANDS:
@@ -139,7 +136,62 @@ class Cache(_CacheBase):
         get_or_set = ClientCommands.get_or_set
         incr_version = ClientCommands.incr_version
         decr_version = ClientCommands.decr_version
-        close: Callable[[], None]
+        mget = ClientCommands.mget
+        mset = ClientCommands.mset
+        delete_pattern = ClientCommands.delete_pattern
+        ttl = ClientCommands.ttl
+        pttl = ClientCommands.pttl
+        expire = ClientCommands.expire
+        pexpire = ClientCommands.pexpire
+        expire_at = ClientCommands.expire_at
+        pexpire_at = ClientCommands.pexpire_at
+        persist = ClientCommands.persist
+        keys = ClientCommands.keys
+        iter_keys = ClientCommands.iter_keys
+        get_lock = ClientCommands.get_lock
+        lock = ClientCommands.lock
+        sadd = ClientCommands.sadd
+        scard = ClientCommands.scard
+        sdiff = ClientCommands.sdiff
+        sdiffstore = ClientCommands.sdiffstore
+        sinter = ClientCommands.sinter
+        sinterstore = ClientCommands.sinterstore
+        smismember = ClientCommands.smismember
+        sismember = ClientCommands.sismember
+        smembers = ClientCommands.smembers
+        smove = ClientCommands.smove
+        spop = ClientCommands.spop
+        srandmember = ClientCommands.srandmember
+        srem = ClientCommands.srem
+        sscan = ClientCommands.sscan
+        sscan_iter = ClientCommands.sscan_iter
+        sunion = ClientCommands.sunion
+        sunionstore = ClientCommands.sunionstore
+        hset = ClientCommands.hset
+        hget = ClientCommands.hget
+        hmget = ClientCommands.hmget
+        hgetall = ClientCommands.hgetall
+        hdel = ClientCommands.hdel
+        hlen = ClientCommands.hlen
+        hkeys = ClientCommands.hkeys
+        hexists = ClientCommands.hexists
+        zadd = ClientCommands.zadd
+        zcard = ClientCommands.zcard
+        zcount = ClientCommands.zcount
+        zincrby = ClientCommands.zincrby
+        zpopmax = ClientCommands.zpopmax
+        zpopmin = ClientCommands.zpopmin
+        zrange = ClientCommands.zrange
+        zrevrange = ClientCommands.zrevrange
+        zrangebyscore = ClientCommands.zrangebyscore
+        zrevrangebyscore = ClientCommands.zrevrangebyscore
+        zrank = ClientCommands.zrank
+        zrem = ClientCommands.zrem
+        zremrangebyscore = ClientCommands.zremrangebyscore
+        zscore = ClientCommands.zscore
+        close = ClientCommands.close
+        make_key = BaseClient.make_key
+        make_pattern = BaseClient.make_pattern
 
     def __contains__(self, key: Any) -> bool:
         return bool(self.__dict__["has_key"](key))
@@ -166,6 +218,62 @@ class AsyncCache(_CacheBase):
         get_or_set = AsyncClientCommands.get_or_set
         incr_version = AsyncClientCommands.incr_version
         decr_version = AsyncClientCommands.decr_version
+        mget = AsyncClientCommands.mget
+        mset = AsyncClientCommands.mset
+        delete_pattern = AsyncClientCommands.delete_pattern
+        ttl = AsyncClientCommands.ttl
+        pttl = AsyncClientCommands.pttl
+        expire = AsyncClientCommands.expire
+        pexpire = AsyncClientCommands.pexpire
+        expire_at = AsyncClientCommands.expire_at
+        pexpire_at = AsyncClientCommands.pexpire_at
+        persist = AsyncClientCommands.persist
+        keys = AsyncClientCommands.keys
+        iter_keys = AsyncClientCommands.iter_keys
+        get_lock = AsyncClientCommands.get_lock
+        lock = AsyncClientCommands.lock
+        sadd = AsyncClientCommands.sadd
+        scard = AsyncClientCommands.scard
+        sdiff = AsyncClientCommands.sdiff
+        sdiffstore = AsyncClientCommands.sdiffstore
+        sinter = AsyncClientCommands.sinter
+        sinterstore = AsyncClientCommands.sinterstore
+        smismember = AsyncClientCommands.smismember
+        sismember = AsyncClientCommands.sismember
+        smembers = AsyncClientCommands.smembers
+        smove = AsyncClientCommands.smove
+        spop = AsyncClientCommands.spop
+        srandmember = AsyncClientCommands.srandmember
+        srem = AsyncClientCommands.srem
+        sscan = AsyncClientCommands.sscan
+        sscan_iter = AsyncClientCommands.sscan_iter
+        sunion = AsyncClientCommands.sunion
+        sunionstore = AsyncClientCommands.sunionstore
+        hset = AsyncClientCommands.hset
+        hget = AsyncClientCommands.hget
+        hmget = AsyncClientCommands.hmget
+        hgetall = AsyncClientCommands.hgetall
+        hdel = AsyncClientCommands.hdel
+        hlen = AsyncClientCommands.hlen
+        hkeys = AsyncClientCommands.hkeys
+        hexists = AsyncClientCommands.hexists
+        zadd = AsyncClientCommands.zadd
+        zcard = AsyncClientCommands.zcard
+        zcount = AsyncClientCommands.zcount
+        zincrby = AsyncClientCommands.zincrby
+        zpopmax = AsyncClientCommands.zpopmax
+        zpopmin = AsyncClientCommands.zpopmin
+        zrange = AsyncClientCommands.zrange
+        zrevrange = AsyncClientCommands.zrevrange
+        zrangebyscore = AsyncClientCommands.zrangebyscore
+        zrevrangebyscore = AsyncClientCommands.zrevrangebyscore
+        zrank = AsyncClientCommands.zrank
+        zrem = AsyncClientCommands.zrem
+        zremrangebyscore = AsyncClientCommands.zremrangebyscore
+        zscore = AsyncClientCommands.zscore
+        close = AsyncClientCommands.close
+        make_key = BaseClient.make_key
+        make_pattern = BaseClient.make_pattern
 
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncCache", "Cache"]

@@ -66,9 +66,7 @@ OUTAGE_RESULTS: dict[str, Any] = {
 }
 ITERATORS = frozenset({"iter_keys", "sscan_iter"})
 # Commands whose failure must surface: their callers act on the answer.
-NEVER_IGNORED = frozenset(
-    {"incr", "decr", "incr_version", "decr_version", "get_lock", "lock", "ttl", "pttl"}
-)
+NEVER_IGNORED = frozenset({"incr", "decr", "incr_version", "decr_version", "get_lock", "lock", "ttl", "pttl"})
 
 
 def _outage_value(name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
@@ -94,9 +92,7 @@ def _log(logger: logging.Logger | None, name: str, exc: ConnectionInterrupted) -
         logger.warning("valkey-cache: %s ignored: %s", name, exc)
 
 
-def _wrap(
-    name: str, method: Callable[..., Any], logger: logging.Logger | None
-) -> Callable[..., Any]:
+def _wrap(name: str, method: Callable[..., Any], logger: logging.Logger | None) -> Callable[..., Any]:
     if name in ITERATORS:
         if inspect.isasyncgenfunction(method) or _returns_async_iterator(method):
 

@@ -36,16 +36,12 @@ def resolve_class(option: str, value: Any) -> type[Any]:
     return cls
 
 
-def build_component(
-    option: str, value: Any, options: Mapping[str, Any], methods: tuple[str, ...]
-) -> Any:
+def build_component(option: str, value: Any, options: Mapping[str, Any], methods: tuple[str, ...]) -> Any:
     """Instantiate a serializer or compressor given as path, class or ready instance.
 
     ``methods`` are the ones the result must have (e.g. ``("dumps", "loads")``).
     """
-    component = (
-        resolve_class(option, value)(options=options) if isinstance(value, (str, type)) else value
-    )
+    component = resolve_class(option, value)(options=options) if isinstance(value, (str, type)) else value
     if not all(callable(getattr(component, name, None)) for name in methods):
         wanted = " and ".join(f"{name}()" for name in methods)
         raise ConfigurationError(option, value, f"a dotted path, class or instance with {wanted}")

@@ -41,15 +41,11 @@ def glob_escape(text: str) -> str:
 _K = TypeVar("_K")
 
 
-def make_key(
-    key: _K, key_func: KeyFunc, version: Any = None, prefix: str | None = None
-) -> CacheKey | _K:
+def make_key(key: _K, key_func: KeyFunc, version: Any = None, prefix: str | None = None) -> CacheKey | _K:
     """Build the stored key. Empty keys come back unchanged; a CacheKey is not rebuilt."""
     if not key or isinstance(key, CacheKey):
         return key
-    return CacheKey(
-        key_func(key, "" if prefix is None else prefix, 1 if version is None else version)
-    )
+    return CacheKey(key_func(key, "" if prefix is None else prefix, 1 if version is None else version))
 
 
 def make_pattern(

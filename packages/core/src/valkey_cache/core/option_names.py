@@ -15,9 +15,7 @@ def known_options(*components: Any) -> frozenset[str]:
     return frozenset(names)
 
 
-def unknown_options(
-    options: Mapping[str, Any], known: Iterable[str]
-) -> list[tuple[str, str | None]]:
+def unknown_options(options: Mapping[str, Any], known: Iterable[str]) -> list[tuple[str, str | None]]:
     """``(name, closest known name or None)`` for every option not in ``known``."""
     known_list = sorted(known)
     unknown = []

@@ -62,9 +62,7 @@ def bool_option(options: Mapping[str, Any], name: str, default: bool) -> bool:
     raise ConfigurationError(name, value, "True or False")
 
 
-def choice_option(
-    options: Mapping[str, Any], name: str, default: str, choices: tuple[str, ...]
-) -> str:
+def choice_option(options: Mapping[str, Any], name: str, default: str, choices: tuple[str, ...]) -> str:
     value = options.get(name, default)
     if value not in choices:
         raise ConfigurationError(name, value, "one of " + ", ".join(repr(c) for c in choices))

@@ -49,13 +49,9 @@ class BaseConnectionFactory(Generic[Base, Pool]):
 
     def __init__(self, options: Mapping[str, Any]) -> None:
         self.options: Mapping[str, Any] = options
-        self.pool_cls: type[Pool] = class_option(
-            options, "CONNECTION_POOL_CLASS", self.path_pool_cls
-        )
+        self.pool_cls: type[Pool] = class_option(options, "CONNECTION_POOL_CLASS", self.path_pool_cls)
         self.pool_cls_kwargs: dict[str, Any] = kwargs_option(options, "CONNECTION_POOL_KWARGS")
-        self.base_client_cls: type[Base] = class_option(
-            options, "BASE_CLIENT_CLASS", self.path_base_cls
-        )
+        self.base_client_cls: type[Base] = class_option(options, "BASE_CLIENT_CLASS", self.path_base_cls)
         self.base_client_cls_kwargs: dict[str, Any] = kwargs_option(options, "BASE_CLIENT_KWARGS")
         self._connection_kwargs = base_connection_kwargs(options)
         self._retry = retry_settings(options)
