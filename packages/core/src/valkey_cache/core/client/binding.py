@@ -22,9 +22,7 @@ def sync_command(logic: LogicFn[P]) -> Callable[Concatenate[Any, P], Any]:
 
 def async_command(logic: LogicFn[P]) -> Callable[Concatenate[Any, P], Coroutine[Any, Any, Any]]:
     async def command(self: Any, /, *args: P.args, **kwargs: P.kwargs) -> Any:
-        return await drive_async(
-            logic(self, *args, **kwargs), self._connection_for, kwargs.get("client")
-        )
+        return await drive_async(logic(self, *args, **kwargs), self._connection_for, kwargs.get("client"))
 
     _named(command, logic)
     return command
@@ -32,9 +30,7 @@ def async_command(logic: LogicFn[P]) -> Callable[Concatenate[Any, P], Coroutine[
 
 def sync_iterator(logic: LogicFn[P]) -> Callable[Concatenate[Any, P], Iterator[Any]]:
     def command(self: Any, /, *args: P.args, **kwargs: P.kwargs) -> Iterator[Any]:
-        return iterate_sync(
-            logic(self, *args, **kwargs), self._connection_for, kwargs.get("client")
-        )
+        return iterate_sync(logic(self, *args, **kwargs), self._connection_for, kwargs.get("client"))
 
     _named(command, logic)
     return command
@@ -42,9 +38,7 @@ def sync_iterator(logic: LogicFn[P]) -> Callable[Concatenate[Any, P], Iterator[A
 
 def async_iterator(logic: LogicFn[P]) -> Callable[Concatenate[Any, P], AsyncIterator[Any]]:
     def command(self: Any, /, *args: P.args, **kwargs: P.kwargs) -> AsyncIterator[Any]:
-        return iterate_async(
-            logic(self, *args, **kwargs), self._connection_for, kwargs.get("client")
-        )
+        return iterate_async(logic(self, *args, **kwargs), self._connection_for, kwargs.get("client"))
 
     _named(command, logic)
     return command

@@ -80,9 +80,7 @@ def cmd_get(
     return default if value is MISS else value
 
 
-def cmd_get_many(
-    c: BaseClient[Any], keys: Iterable[Any], version: Any = None, client: Any = None
-) -> Logic:
+def cmd_get_many(c: BaseClient[Any], keys: Iterable[Any], version: Any = None, client: Any = None) -> Logic:
     """``{key: value}`` for the keys found, in one MGET; ``keys`` may be any iterable."""
     originals = list(keys)
     if not originals:
@@ -98,9 +96,7 @@ def cmd_get_many(
     return found
 
 
-def cmd_mget(
-    c: BaseClient[Any], keys: Iterable[Any], version: Any = None, client: Any = None
-) -> Logic:
+def cmd_mget(c: BaseClient[Any], keys: Iterable[Any], version: Any = None, client: Any = None) -> Logic:
     """django-valkey's name for the single-MGET read; same as ``get_many``."""
     return (yield from cmd_get_many(c, keys, version, client))
 
@@ -238,9 +234,7 @@ def cmd_incr(
     return value
 
 
-def cmd_decr(
-    c: BaseClient[Any], key: Any, delta: int = 1, version: Any = None, client: Any = None
-) -> Logic:
+def cmd_decr(c: BaseClient[Any], key: Any, delta: int = 1, version: Any = None, client: Any = None) -> Logic:
     return (yield from cmd_incr(c, key, -delta, version, client))
 
 
@@ -279,9 +273,7 @@ def cmd_touch(
     nkey = c.make_key(key, version=version)
     ms = c.expiry_ms(timeout)
     if ms is None:
-        exists, _ = yield pipeline(
-            [read("exists", nkey, nkey), write("persist", nkey, nkey)], route=nkey
-        )
+        exists, _ = yield pipeline([read("exists", nkey, nkey), write("persist", nkey, nkey)], route=nkey)
         return bool(exists)
     touched = yield write("pexpire", nkey, nkey, ms)
     return bool(touched)
@@ -311,27 +303,19 @@ def _expire(c: BaseClient[Any], command: str, key: Any, when: Any, version: Any)
     return bool(result)
 
 
-def cmd_expire(
-    c: BaseClient[Any], key: Any, timeout: Any, version: Any = None, client: Any = None
-) -> Logic:
+def cmd_expire(c: BaseClient[Any], key: Any, timeout: Any, version: Any = None, client: Any = None) -> Logic:
     return (yield from _expire(c, "expire", key, timeout, version))
 
 
-def cmd_pexpire(
-    c: BaseClient[Any], key: Any, timeout: Any, version: Any = None, client: Any = None
-) -> Logic:
+def cmd_pexpire(c: BaseClient[Any], key: Any, timeout: Any, version: Any = None, client: Any = None) -> Logic:
     return (yield from _expire(c, "pexpire", key, timeout, version))
 
 
-def cmd_expire_at(
-    c: BaseClient[Any], key: Any, when: Any, version: Any = None, client: Any = None
-) -> Logic:
+def cmd_expire_at(c: BaseClient[Any], key: Any, when: Any, version: Any = None, client: Any = None) -> Logic:
     return (yield from _expire(c, "expireat", key, when, version))
 
 
-def cmd_pexpire_at(
-    c: BaseClient[Any], key: Any, when: Any, version: Any = None, client: Any = None
-) -> Logic:
+def cmd_pexpire_at(c: BaseClient[Any], key: Any, when: Any, version: Any = None, client: Any = None) -> Logic:
     return (yield from _expire(c, "pexpireat", key, when, version))
 
 
@@ -412,9 +396,7 @@ def _none_if_miss(value: Any) -> Any:
     return None if value is MISS else value
 
 
-def cmd_sadd(
-    c: BaseClient[Any], key: Any, *values: Any, version: Any = None, client: Any = None
-) -> Logic:
+def cmd_sadd(c: BaseClient[Any], key: Any, *values: Any, version: Any = None, client: Any = None) -> Logic:
     nkey = c.make_key(key, version=version)
     return (yield write("sadd", nkey, nkey, *[c.encode(v) for v in values]))
 
@@ -534,9 +516,7 @@ def cmd_srandmember(
     return _decoded_list(c, result or [])
 
 
-def cmd_srem(
-    c: BaseClient[Any], key: Any, *members: Any, version: Any = None, client: Any = None
-) -> Logic:
+def cmd_srem(c: BaseClient[Any], key: Any, *members: Any, version: Any = None, client: Any = None) -> Logic:
     nkey = c.make_key(key, version=version)
     return (yield write("srem", nkey, nkey, *[c.encode(m) for m in members]))
 
@@ -606,17 +586,13 @@ def cmd_hset(
     return (yield write("hset", nname, nname, items=pairs))
 
 
-def cmd_hget(
-    c: BaseClient[Any], name: Any, key: Any, version: Any = None, client: Any = None
-) -> Logic:
+def cmd_hget(c: BaseClient[Any], name: Any, key: Any, version: Any = None, client: Any = None) -> Logic:
     nname = c.make_key(name, version=version)
     raw = yield read("hget", nname, nname, c.make_key(key, version=version))
     return None if raw is None else _none_if_miss(c.decode_or_miss(raw, nname))
 
 
-def cmd_hmget(
-    c: BaseClient[Any], name: Any, *keys: Any, version: Any = None, client: Any = None
-) -> Logic:
+def cmd_hmget(c: BaseClient[Any], name: Any, *keys: Any, version: Any = None, client: Any = None) -> Logic:
     nname = c.make_key(name, version=version)
     raws = yield read("hmget", nname, nname, [c.make_key(k, version=version) for k in keys])
     return _decoded_list(c, raws)
@@ -633,9 +609,7 @@ def cmd_hgetall(c: BaseClient[Any], name: Any, version: Any = None, client: Any 
     return found
 
 
-def cmd_hdel(
-    c: BaseClient[Any], name: Any, *keys: Any, version: Any = None, client: Any = None
-) -> Logic:
+def cmd_hdel(c: BaseClient[Any], name: Any, *keys: Any, version: Any = None, client: Any = None) -> Logic:
     nname = c.make_key(name, version=version)
     return (yield write("hdel", nname, nname, *[c.make_key(k, version=version) for k in keys]))
 
@@ -651,9 +625,7 @@ def cmd_hkeys(c: BaseClient[Any], name: Any, version: Any = None, client: Any = 
     return [c.reverse_key(f.decode()) for f in fields]
 
 
-def cmd_hexists(
-    c: BaseClient[Any], name: Any, key: Any, version: Any = None, client: Any = None
-) -> Logic:
+def cmd_hexists(c: BaseClient[Any], name: Any, key: Any, version: Any = None, client: Any = None) -> Logic:
     nname = c.make_key(name, version=version)
     return bool((yield read("hexists", nname, nname, c.make_key(key, version=version))))
 
@@ -683,9 +655,7 @@ def cmd_zadd(
 ) -> Logic:
     nname = c.make_key(name, version=version)
     encoded = {c.encode(m): s for m, s in mapping.items()}
-    return (
-        yield write("zadd", nname, nname, encoded, nx=nx, xx=xx, ch=ch, incr=incr, gt=gt, lt=lt)
-    )
+    return (yield write("zadd", nname, nname, encoded, nx=nx, xx=xx, ch=ch, incr=incr, gt=gt, lt=lt))
 
 
 def cmd_zcard(c: BaseClient[Any], name: Any, version: Any = None, client: Any = None) -> Logic:
@@ -734,6 +704,12 @@ def cmd_zpopmin(
     return (yield from _zpop(c, "zpopmin", name, count, version))
 
 
+def _zrange(c: BaseClient[Any], command: str, name: Any, version: Any, *args: Any, **kwargs: Any) -> Logic:
+    nname = c.make_key(name, version=version)
+    raws = yield read(command, nname, nname, *args, **kwargs)
+    return _members(c, raws, kwargs["withscores"])
+
+
 def cmd_zrange(
     c: BaseClient[Any],
     name: Any,
@@ -745,18 +721,12 @@ def cmd_zrange(
     version: Any = None,
     client: Any = None,
 ) -> Logic:
-    nname = c.make_key(name, version=version)
-    raws = yield read(
-        "zrange",
-        nname,
-        nname,
-        start,
-        end,
-        desc=desc,
-        withscores=withscores,
-        score_cast_func=score_cast_func,
-    )
-    return _members(c, raws, withscores)
+    return (
+        yield from _zrange(
+            c, "zrange", name, version, start, end, desc=desc, withscores=withscores,
+            score_cast_func=score_cast_func,
+        )
+    )  # fmt: skip
 
 
 def cmd_zrevrange(
@@ -769,17 +739,11 @@ def cmd_zrevrange(
     version: Any = None,
     client: Any = None,
 ) -> Logic:
-    nname = c.make_key(name, version=version)
-    raws = yield read(
-        "zrevrange",
-        nname,
-        nname,
-        start,
-        end,
-        withscores=withscores,
-        score_cast_func=score_cast_func,
+    return (
+        yield from _zrange(
+            c, "zrevrange", name, version, start, end, withscores=withscores, score_cast_func=score_cast_func
+        )
     )
-    return _members(c, raws, withscores)
 
 
 def cmd_zrangebyscore(
@@ -794,19 +758,12 @@ def cmd_zrangebyscore(
     version: Any = None,
     client: Any = None,
 ) -> Logic:
-    nname = c.make_key(name, version=version)
-    raws = yield read(
-        "zrangebyscore",
-        nname,
-        nname,
-        min,
-        max,
-        start=start,
-        num=num,
-        withscores=withscores,
-        score_cast_func=score_cast_func,
-    )
-    return _members(c, raws, withscores)
+    return (
+        yield from _zrange(
+            c, "zrangebyscore", name, version, min, max, start=start, num=num, withscores=withscores,
+            score_cast_func=score_cast_func,
+        )
+    )  # fmt: skip
 
 
 def cmd_zrevrangebyscore(
@@ -821,19 +778,12 @@ def cmd_zrevrangebyscore(
     version: Any = None,
     client: Any = None,
 ) -> Logic:
-    nname = c.make_key(name, version=version)
-    raws = yield read(
-        "zrevrangebyscore",
-        nname,
-        nname,
-        max,
-        min,
-        start=start,
-        num=num,
-        withscores=withscores,
-        score_cast_func=score_cast_func,
-    )
-    return _members(c, raws, withscores)
+    return (
+        yield from _zrange(
+            c, "zrevrangebyscore", name, version, max, min, start=start, num=num, withscores=withscores,
+            score_cast_func=score_cast_func,
+        )
+    )  # fmt: skip
 
 
 def cmd_zrank(
@@ -850,9 +800,7 @@ def cmd_zrank(
     return (yield read("zrank", nname, nname, c.encode(value)))
 
 
-def cmd_zrem(
-    c: BaseClient[Any], name: Any, *values: Any, version: Any = None, client: Any = None
-) -> Logic:
+def cmd_zrem(c: BaseClient[Any], name: Any, *values: Any, version: Any = None, client: Any = None) -> Logic:
     nname = c.make_key(name, version=version)
     return (yield write("zrem", nname, nname, *[c.encode(v) for v in values]))
 
@@ -869,9 +817,7 @@ def cmd_zremrangebyscore(
     return (yield write("zremrangebyscore", nname, nname, min, max))
 
 
-def cmd_zscore(
-    c: BaseClient[Any], name: Any, value: Any, version: Any = None, client: Any = None
-) -> Logic:
+def cmd_zscore(c: BaseClient[Any], name: Any, value: Any, version: Any = None, client: Any = None) -> Logic:
     nname = c.make_key(name, version=version)
     return (yield read("zscore", nname, nname, c.encode(value)))
 

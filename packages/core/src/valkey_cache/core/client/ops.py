@@ -52,9 +52,7 @@ def write(method: str, route: Any, /, *args: Any, **kwargs: Any) -> Op:
     return Op(method, args, kwargs, True, route)
 
 
-def pipeline(
-    ops: list[Op], *, write: bool = True, route: Any = None, transaction: bool = False
-) -> Op:
+def pipeline(ops: list[Op], *, write: bool = True, route: Any = None, transaction: bool = False) -> Op:
     """One round trip for several calls; the result is the list of their results."""
     return Op(PIPELINE, (ops, transaction), {}, write, route)
 
@@ -150,9 +148,7 @@ def iterate_sync(gen: Logic, connect: Connect, conn: Any = None) -> Iterator[Any
         raise ConnectionInterrupted(connection=conn) from exc
 
 
-async def iterate_async(
-    gen: Logic, connect: Callable[[Op], Any], conn: Any = None
-) -> AsyncIterator[Any]:
+async def iterate_async(gen: Logic, connect: Callable[[Op], Any], conn: Any = None) -> AsyncIterator[Any]:
     fixed = conn is not None
     send: Any = None
     try:

@@ -23,9 +23,7 @@ class ClientCommands(Generic[Backend]):
     def get_next_client_index(self, write: bool = True, tried: list[int] | None = None) -> int:
         raise NotImplementedError
 
-    def get_client(
-        self, write: bool = True, tried: list[int] | None = None, key: Any = None
-    ) -> Backend:
+    def get_client(self, write: bool = True, tried: list[int] | None = None, key: Any = None) -> Backend:
         """The valkey-py client for a write or a read (``key`` matters to sharding clients)."""
         index = self.get_next_client_index(write=write, tried=tried)
         client = self._clients[index]
