@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from . import ignore
 from .client.asynchronous import AsyncClientCommands
-from .client.base import BaseClient
 from .client.sync import ClientCommands
 from .exceptions import ConfigurationError, redact_url
 from .imports import resolve_class
@@ -189,9 +188,10 @@ class Cache(_CacheBase):
         zrem = ClientCommands.zrem
         zremrangebyscore = ClientCommands.zremrangebyscore
         zscore = ClientCommands.zscore
-        close = ClientCommands.close
-        make_key = BaseClient.make_key
-        make_pattern = BaseClient.make_pattern
+
+        def close(self) -> None: ...
+        def make_key(self, key: Any, version: Any = None, prefix: str | None = None) -> Any: ...
+        def make_pattern(self, pattern: Any, version: Any = None, prefix: str | None = None) -> Any: ...
 
     def __contains__(self, key: Any) -> bool:
         return bool(self.__dict__["has_key"](key))
@@ -271,9 +271,10 @@ class AsyncCache(_CacheBase):
         zrem = AsyncClientCommands.zrem
         zremrangebyscore = AsyncClientCommands.zremrangebyscore
         zscore = AsyncClientCommands.zscore
-        close = AsyncClientCommands.close
-        make_key = BaseClient.make_key
-        make_pattern = BaseClient.make_pattern
+
+        async def close(self) -> None: ...
+        def make_key(self, key: Any, version: Any = None, prefix: str | None = None) -> Any: ...
+        def make_pattern(self, pattern: Any, version: Any = None, prefix: str | None = None) -> Any: ...
 
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncCache", "Cache"]

@@ -1,0 +1,36 @@
+"""No compression, but values compressed earlier still read."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from valkey_cache.core.compressor import BaseCompressor
+
+from . import detect
+
+
+class IdentityCompressor(BaseCompressor):
+    """Stores values uncompressed, like the core's ``IdentityCompressor``.
+
+    ``decompress`` recognises values written by any compressor of this package (see
+    :mod:`valkey_cache.compressors.detect`) and decompresses them; anything else is
+    returned unchanged. Point ``COMPRESSOR`` here, rather than at the core's identity
+    compressor, when turning compression off on a cache that holds compressed values.
+    ``COMPRESS_DETECT_FORMATS`` limits the formats recognised (default: all).
+    ``COMPRESS_LEVEL`` and ``COMPRESS_MIN_LENGTH`` are accepted and ignored, so that
+    turning compression off needs no other change.
+    """
+
+    OPTIONS: ClassVar[frozenset[str]] = BaseCompressor.OPTIONS | {"COMPRESS_DETECT_FORMATS"}
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        self._options = options or {}
+        self._detector = detect.detector(detect.formats_option(self._options))
+
+    def compress(self, value: bytes) -> bytes:
+        return value
+
+    def decompress(self, value: bytes) -> bytes:
+        out, _ = self._detector.try_decompress(value)
+        return value if out is None else out
