@@ -96,3 +96,18 @@ async def test_corrupt_value_is_a_miss_and_a_warning(
 async def test_foreign_plain_string_is_a_miss(cache: EitherCache, raw_valkey: valkey.Valkey) -> None:
     raw_valkey.set("test:1:foreign", b"hello from another app")
     assert await cache.get("foreign", "miss") == "miss"
+
+
+def test_specialised_codec_matches_the_general_one() -> None:
+    from valkey_cache.core.codec import make_decoder, make_encoder
+
+    for protocol in (2, 4, 5):
+        s, c = PickleSerializer({"PICKLE_VERSION": protocol}), IdentityCompressor()
+        fast_encode, fast_decode = make_encoder(s, c), make_decoder(s, c)
+        for value in ["x", b"y", -3, 2.5, True, None, {"a": [1]}, 10**40]:
+            assert fast_encode(value) == encode(value, s, c)
+            encoded = encode(value, s, c)
+            raw = encoded if isinstance(encoded, bytes) else repr(encoded).encode()
+            assert fast_decode(raw) == decode(raw, s, c) == value
+    slow = ZlibForTest({"COMPRESS_MIN_LENGTH": 0})
+    assert make_decoder(PickleSerializer(), slow)(encode("z" * 50, PickleSerializer(), slow)) == "z" * 50

@@ -7,7 +7,7 @@ import random
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from ..codec import decode, encode
+from ..codec import make_decoder, make_encoder
 from ..exceptions import ConfigurationError
 from ..imports import build_component, resolve_class
 from ..keys import CacheKey, KeyFunc, default_reverse_key, make_key, make_pattern
@@ -102,6 +102,8 @@ class BaseClient(Generic[Backend]):
             options,
             ("compress", "decompress"),
         )
+        self._encode = make_encoder(self._serializer, self._compressor)
+        self._decode = make_decoder(self._serializer, self._compressor)
         self._default_marker = getattr(backend, "DEFAULT_TIMEOUT_MARKER", DEFAULT_TIMEOUT)
         self.connection_factory = get_connection_factory(self.connection_factory_path(), options)
 
@@ -129,6 +131,17 @@ class BaseClient(Generic[Backend]):
             backend.key_prefix if prefix is None else prefix,
         )
 
+    def make_keys(self, keys: Iterable[Any], version: Any = None) -> list[Any]:
+        """``make_key`` for a batch, reading the owner's settings once."""
+        backend = self._backend
+        key_func = backend.key_func
+        prefix = backend.key_prefix
+        version = backend.version if version is None else version
+        return [
+            key if not key or isinstance(key, CacheKey) else CacheKey(key_func(key, prefix, version))
+            for key in keys
+        ]
+
     def make_pattern(self, pattern: Any, version: Any = None, prefix: str | None = None) -> Any:
         backend = self._backend
         return make_pattern(
@@ -139,15 +152,15 @@ class BaseClient(Generic[Backend]):
         )
 
     def encode(self, value: Any) -> bytes | int | float:
-        return encode(value, self._serializer, self._compressor)
+        return self._encode(value)
 
     def decode(self, value: bytes) -> Any:
-        return decode(value, self._serializer, self._compressor)
+        return self._decode(value)
 
     def decode_or_miss(self, value: bytes, key: Any = None) -> Any:
         """Decode, or log a warning and return ``MISS`` for a value that cannot be read."""
         try:
-            return decode(value, self._serializer, self._compressor)
+            return self._decode(value)
         except Exception as exc:
             logger.warning(
                 "valkey-cache: could not decode the value of %r (%d bytes) with %s/%s: %s: %s",

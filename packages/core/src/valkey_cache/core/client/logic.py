@@ -85,7 +85,7 @@ def cmd_get_many(c: BaseClient[Any], keys: Iterable[Any], version: Any = None, c
     originals = list(keys)
     if not originals:
         return {}
-    nkeys = [c.make_key(k, version=version) for k in originals]
+    nkeys = c.make_keys(originals, version)
     raws = yield read("mget", nkeys[0], nkeys)
     found = {}
     for original, nkey, raw in zip(originals, nkeys, raws):
@@ -112,11 +112,12 @@ def cmd_set_many(
     if not data:
         return []
     ms = c.expiry_ms(timeout)
-    nkeys = [c.make_key(k, version=version) for k in data]
+    nkeys = c.make_keys(data, version)
     if ms is not None and ms <= 0:
         yield write(c._delete_command, nkeys[0], *nkeys)
         return []
-    values = [c.encode(v) for v in data.values()]
+    encode = c.encode
+    values = [encode(v) for v in data.values()]
     if ms is None:
         yield write("mset", nkeys[0], dict(zip(nkeys, values)))
     else:
@@ -161,7 +162,7 @@ def cmd_delete_many(
     c: BaseClient[Any], keys: Iterable[Any], version: Any = None, client: Any = None
 ) -> Logic:
     """Delete in one call; returns how many existed."""
-    nkeys = [c.make_key(k, version=version) for k in keys]
+    nkeys = c.make_keys(keys, version)
     if not nkeys:
         return 0
     deleted = yield write(c._delete_command, nkeys[0], *nkeys)
