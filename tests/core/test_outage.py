@@ -57,7 +57,9 @@ async def test_ignore_exceptions_reads_miss_writes_noop(kind: str, caplog: pytes
         await cache.incr("k")
 
 
-async def test_ignore_exceptions_without_logging_is_silent(kind: str, caplog: pytest.LogCaptureFixture) -> None:
+async def test_ignore_exceptions_without_logging_is_silent(
+    kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
     cache = make_cache(kind, dead_url(), retries=0, ignore_exceptions=True)
     with caplog.at_level(logging.DEBUG):
         assert await cache.get("k") is None

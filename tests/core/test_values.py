@@ -45,7 +45,9 @@ def test_encode_decode() -> None:
     assert encode(value=5, serializer=s, compressor=c) == 5
     assert encode(value=2.5, serializer=s, compressor=c) == 2.5
     assert encode(value=True, serializer=s, compressor=c) == pickle.dumps(True, pickle.DEFAULT_PROTOCOL)
-    assert encode(value="my_value", serializer=s, compressor=c) == pickle.dumps("my_value", pickle.DEFAULT_PROTOCOL)
+    assert encode(value="my_value", serializer=s, compressor=c) == pickle.dumps(
+        "my_value", pickle.DEFAULT_PROTOCOL
+    )
     for value in ["my_value", -3, 0, 10**30, -(10**30), 1e-9, float("inf"), None, [1]]:
         encoded = encode(value, s, c)
         raw = encoded if isinstance(encoded, bytes) else repr(encoded).encode()
