@@ -4,7 +4,9 @@ Each cache command is written once, as a generator that yields :class:`Op` (a va
 call to make) and receives its result; ``drive_sync`` and ``drive_async`` perform the
 calls on a blocking or an asyncio client. Errors from the server are thrown back into
 the generator, so a command can recover (``incr`` beyond 64 bits does); connection
-errors become :class:`ConnectionInterrupted` here, in one place.
+errors become :class:`ConnectionInterrupted` here, in one place, and are thrown into the
+generator too, so a command spread over several servers may carry on without one (the
+shard and cluster clients do under ``IGNORE_EXCEPTIONS``); uncaught, they reach the caller.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ import socket
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from typing import Any, NamedTuple
 
+from valkey.exceptions import ClusterError, ResponseError, SlotNotCoveredError, ValkeyClusterException
 from valkey.exceptions import ConnectionError as ValkeyConnectionError
-from valkey.exceptions import ResponseError
 from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 
 from ..exceptions import ConnectionInterrupted
@@ -24,6 +26,9 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     ValkeyTimeoutError,
     socket.timeout,
     ConnectionError,
+    # A cluster that is failing over, or has a slot no node serves, is down too.
+    ClusterError,
+    SlotNotCoveredError,
 )
 
 PIPELINE = "__pipeline__"
@@ -87,6 +92,26 @@ async def _call_async(conn: Any, op: Op) -> Any:
     return await result if op.io else result
 
 
+def is_outage(exc: BaseException) -> bool:
+    """Whether ``exc`` means the server, or the whole cluster, cannot be reached now."""
+    if isinstance(exc, CONNECTION_ERRORS):
+        return True
+    # valkey-py's cluster client says "no node reachable" with a ValkeyClusterException
+    # raised from the connection error.
+    return isinstance(exc, ValkeyClusterException) and isinstance(exc.__cause__, CONNECTION_ERRORS)
+
+
+def _thrown(conn: Any, exc: Exception) -> Exception:
+    """What to throw into the generator for a failed call; re-raises anything else."""
+    if is_outage(exc):
+        error = ConnectionInterrupted(connection=conn)
+        error.__cause__ = exc
+        return error
+    if isinstance(exc, ResponseError):
+        return exc
+    raise exc
+
+
 def drive_sync(gen: Logic, connect: Connect, conn: Any = None) -> Any:
     """Run a command generator to its return value on a blocking client."""
     fixed = conn is not None
@@ -97,14 +122,16 @@ def drive_sync(gen: Logic, connect: Connect, conn: Any = None) -> Any:
                 conn = connect(op)
             try:
                 result = _call_sync(conn, op)
-            except ResponseError as exc:
-                op = gen.throw(exc)
+            except Exception as exc:
+                op = gen.throw(_thrown(conn, exc))
                 continue
             op = gen.send(result)
     except StopIteration as stop:
         return stop.value
-    except CONNECTION_ERRORS as exc:
-        raise ConnectionInterrupted(connection=conn) from exc
+    except Exception as exc:
+        if is_outage(exc):
+            raise ConnectionInterrupted(connection=conn) from exc
+        raise
 
 
 async def drive_async(gen: Logic, connect: Callable[[Op], Any], conn: Any = None) -> Any:
@@ -117,52 +144,68 @@ async def drive_async(gen: Logic, connect: Callable[[Op], Any], conn: Any = None
                 conn = await connect(op)
             try:
                 result = await _call_async(conn, op)
-            except ResponseError as exc:
-                op = gen.throw(exc)
+            except Exception as exc:
+                op = gen.throw(_thrown(conn, exc))
                 continue
             op = gen.send(result)
     except StopIteration as stop:
         return stop.value
-    except CONNECTION_ERRORS as exc:
-        raise ConnectionInterrupted(connection=conn) from exc
+    except Exception as exc:
+        if is_outage(exc):
+            raise ConnectionInterrupted(connection=conn) from exc
+        raise
 
 
 def iterate_sync(gen: Logic, connect: Connect, conn: Any = None) -> Iterator[Any]:
     """Run an iterator command: yields what it emits, performs what it asks."""
     fixed = conn is not None
     send: Any = None
+    error: Exception | None = None
     try:
         while True:
             try:
-                item = gen.send(send)
+                item = gen.send(send) if error is None else gen.throw(error)
             except StopIteration:
                 return
+            error = None
             if isinstance(item, Emit):
                 send = None
                 yield item.value
                 continue
             if not fixed:
                 conn = connect(item)
-            send = _call_sync(conn, item)
-    except CONNECTION_ERRORS as exc:
-        raise ConnectionInterrupted(connection=conn) from exc
+            try:
+                send = _call_sync(conn, item)
+            except Exception as exc:
+                error = _thrown(conn, exc)
+    except Exception as exc:
+        if is_outage(exc):
+            raise ConnectionInterrupted(connection=conn) from exc
+        raise
 
 
 async def iterate_async(gen: Logic, connect: Callable[[Op], Any], conn: Any = None) -> AsyncIterator[Any]:
     fixed = conn is not None
     send: Any = None
+    error: Exception | None = None
     try:
         while True:
             try:
-                item = gen.send(send)
+                item = gen.send(send) if error is None else gen.throw(error)
             except StopIteration:
                 return
+            error = None
             if isinstance(item, Emit):
                 send = None
                 yield item.value
                 continue
             if not fixed:
                 conn = await connect(item)
-            send = await _call_async(conn, item)
-    except CONNECTION_ERRORS as exc:
-        raise ConnectionInterrupted(connection=conn) from exc
+            try:
+                send = await _call_async(conn, item)
+            except Exception as exc:
+                error = _thrown(conn, exc)
+    except Exception as exc:
+        if is_outage(exc):
+            raise ConnectionInterrupted(connection=conn) from exc
+        raise

@@ -1,0 +1,301 @@
+"""Thundering-herd protection, as commands: values carry their own expiry.
+
+A value stored with a timeout is packed as django-valkey 0.4 packs it,
+``(marker, value, expiry)`` with ``expiry = int(time.time()) + timeout``, and kept by
+the server ``HERD_TIMEOUT`` seconds longer. Past its expiry the value is stale: the
+first reader atomically swaps in a copy marked fresh for ``HERD_TIMEOUT`` and gets a
+miss, so it computes the value again; every other reader is served the stale value
+meanwhile. Values stored without a timeout are not packed. Commands not written here
+(deletes, sets, hashes, ...) are the plain ones from ``logic``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import time
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ..timeouts import DEFAULT_TIMEOUT
+from . import logic
+from .base import MISS
+from .ops import Logic, pipeline, read, write
+
+if TYPE_CHECKING:
+    from .herd import HerdSettings
+
+    Client = HerdSettings[Any]
+
+# Replace the value only if it is still the one read (ARGV[1]); ARGV[3] is how long to
+# keep the new one: "keep" (same TTL), "forever", or milliseconds.
+SWAP = (
+    "if server.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end "
+    "if ARGV[3] == 'keep' then server.call('SET', KEYS[1], ARGV[2], 'KEEPTTL') "
+    "elseif ARGV[3] == 'forever' then server.call('SET', KEYS[1], ARGV[2]) "
+    "else server.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3]) end "
+    "return 1"
+)
+# Read-modify-swap loops retry when another writer got in between; each retry means
+# that writer succeeded, so this bound is only reached under absurd contention.
+SWAP_ATTEMPTS = 100
+
+
+def _expiry(ms: int) -> float:
+    """0.4's expiry: whole seconds from now, plus the timeout (an int when it is whole)."""
+    seconds: float = ms // 1000 if ms % 1000 == 0 else ms / 1000
+    return int(time.time()) + seconds
+
+
+def pack(c: Client, value: Any, expiry: float) -> tuple[Any, Any, float]:
+    return (c.MARKER_CLASS(), value, expiry)
+
+
+def unpack(c: Client, decoded: Any) -> tuple[Any, float | None]:
+    """``(value, expiry)`` of a packed value; ``(decoded, None)`` for any other."""
+    if isinstance(decoded, tuple) and len(decoded) == 3 and c.is_herd_marker(decoded[0]):
+        return decoded[1], decoded[2]
+    return decoded, None
+
+
+def _read(c: Client, nkey: Any, raw: bytes | None) -> tuple[Any, float | None]:
+    if raw is None:
+        return MISS, None
+    return unpack(c, c.decode_or_miss(raw, nkey))
+
+
+def _fresh(c: Client, nkey: Any, raw: bytes) -> Logic:
+    """The value stored as ``raw``, or MISS when this caller is the one to compute it again."""
+    value, expiry = _read(c, nkey, raw)
+    if expiry is None or expiry >= time.time():
+        return value
+    marked_fresh = c.encode(pack(c, value, int(time.time()) + c._herd_timeout))
+    claimed = yield write("eval", nkey, SWAP, 1, nkey, raw, marked_fresh, "keep")
+    return MISS if claimed else value
+
+
+# -- strings -----------------------------------------------------------------------------
+
+
+def cmd_set(
+    c: Client,
+    key: Any,
+    value: Any,
+    timeout: Any = DEFAULT_TIMEOUT,
+    version: Any = None,
+    client: Any = None,
+    nx: bool = False,
+    xx: bool = False,
+) -> Logic:
+    ms = c.expiry_ms(timeout)
+    if ms is None or ms <= 0:
+        return (yield from logic.cmd_set(c, key, value, timeout, version, client, nx, xx))
+    nkey = c.make_key(key, version=version)
+    packed = c.encode(pack(c, value, _expiry(ms)))
+    stored = yield write("set", nkey, nkey, packed, px=ms + c._herd_timeout * 1000, nx=nx, xx=xx)
+    return bool(stored)
+
+
+def cmd_add(
+    c: Client, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None, client: Any = None
+) -> Logic:
+    return (yield from cmd_set(c, key, value, timeout, version, client, nx=True))
+
+
+def cmd_get(c: Client, key: Any, default: Any = None, version: Any = None, client: Any = None) -> Logic:
+    """The value; ``default`` when missing, or stale and this caller should refresh it."""
+    nkey = c.make_key(key, version=version)
+    raw = yield read("get", nkey, nkey)
+    if raw is None:
+        return default
+    value = yield from _fresh(c, nkey, raw)
+    return default if value is MISS else value
+
+
+def cmd_get_many(c: Client, keys: Iterable[Any], version: Any = None, client: Any = None) -> Logic:
+    """Like ``get`` for each key: a key this caller should refresh is left out."""
+    originals = list(keys)
+    if not originals:
+        return {}
+    nkeys = [c.make_key(k, version=version) for k in originals]
+    raws = yield read("mget", nkeys[0], nkeys)
+    found = {}
+    for original, nkey, raw in zip(originals, nkeys, raws):
+        if raw is not None:
+            value = yield from _fresh(c, nkey, raw)
+            if value is not MISS:
+                found[original] = value
+    return found
+
+
+def cmd_mget(c: Client, keys: Iterable[Any], version: Any = None, client: Any = None) -> Logic:
+    return (yield from cmd_get_many(c, keys, version, client))
+
+
+def cmd_set_many(
+    c: Client,
+    data: Mapping[Any, Any],
+    timeout: Any = DEFAULT_TIMEOUT,
+    version: Any = None,
+    client: Any = None,
+) -> Logic:
+    ms = c.expiry_ms(timeout)
+    if not data or ms is None or ms <= 0:
+        return (yield from logic.cmd_set_many(c, data, timeout, version, client))
+    expiry, px = _expiry(ms), ms + c._herd_timeout * 1000
+    nkeys = [c.make_key(k, version=version) for k in data]
+    ops = [write("set", k, k, c.encode(pack(c, v, expiry)), px=px) for k, v in zip(nkeys, data.values())]
+    yield pipeline(ops, route=nkeys[0])
+    return []
+
+
+def cmd_mset(
+    c: Client, data: Mapping[Any, Any], timeout: Any = None, version: Any = None, client: Any = None
+) -> Logic:
+    ms = None if timeout is None else c.expiry_ms(timeout)
+    if not data or ms is None or ms <= 0:
+        return (yield from logic.cmd_mset(c, data, timeout, version, client))
+    expiry, px = _expiry(ms), ms + c._herd_timeout * 1000
+    nkeys = [c.make_key(k, version=version) for k in data]
+    mapping = {k: c.encode(pack(c, v, expiry)) for k, v in zip(nkeys, data.values())}
+    ops = [write("mset", nkeys[0], mapping)] + [write("pexpire", k, k, px) for k in nkeys]
+    yield pipeline(ops, route=nkeys[0], transaction=True)
+    return None
+
+
+def cmd_get_or_set(
+    c: Client, key: Any, default: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None, client: Any = None
+) -> Logic:
+    """The cached value, or ``default`` (called if callable) stored and returned.
+
+    A missing key is added (a value another caller added first wins); a stale one this
+    caller was picked to refresh is overwritten.
+    """
+    nkey = c.make_key(key, version=version)
+    raw = yield read("get", nkey, nkey)
+    value = MISS if raw is None else (yield from _fresh(c, nkey, raw))
+    if value is not MISS:
+        return value
+    if callable(default):
+        default = default()
+    if default is None:
+        return None
+    if raw is not None:
+        yield from cmd_set(c, key, default, timeout, version)
+        return default
+    yield from cmd_add(c, key, default, timeout, version)
+    return (yield from cmd_get(c, key, default, version))
+
+
+def cmd_incr(
+    c: Client,
+    key: Any,
+    delta: int = 1,
+    version: Any = None,
+    client: Any = None,
+    ignore_key_check: bool = False,
+) -> Logic:
+    """A packed number is unpacked, added to and swapped back (its expiry kept); a plain
+    one is incremented by the server as usual."""
+    nkey = c.make_key(key, version=version)
+    for _ in range(SWAP_ATTEMPTS):
+        raw = yield write("get", nkey, nkey)
+        value, expiry = _read(c, nkey, raw)
+        if expiry is None:
+            return (yield from logic.cmd_incr(c, key, delta, version, client, ignore_key_check))
+        value += delta
+        swapped = yield write("eval", nkey, SWAP, 1, nkey, raw, c.encode(pack(c, value, expiry)), "keep")
+        if swapped:
+            return value
+    raise RuntimeError(f"incr of {key!r}: the value kept changing")
+
+
+def cmd_decr(c: Client, key: Any, delta: int = 1, version: Any = None, client: Any = None) -> Logic:
+    return (yield from cmd_incr(c, key, -delta, version, client))
+
+
+# -- expiry ------------------------------------------------------------------------------
+
+
+def _retime(c: Client, key: Any, ms: int | None, version: Any, plain: Logic) -> Logic:
+    """Give a packed value a new lifetime (``ms`` None: forever, unpacked); a key that is
+    missing or not packed is left to ``plain``, the ``logic`` command."""
+    nkey = c.make_key(key, version=version)
+    for _ in range(SWAP_ATTEMPTS):
+        raw = yield write("get", nkey, nkey)
+        value, expiry = _read(c, nkey, raw)
+        if expiry is None:
+            return (yield from plain)
+        if ms is not None and ms <= 0:
+            yield write(c._delete_command, nkey, nkey)
+            return True
+        if ms is None:
+            new, keep = c.encode(value), "forever"
+        else:
+            new, keep = c.encode(pack(c, value, _expiry(ms))), str(ms + c._herd_timeout * 1000)
+        if (yield write("eval", nkey, SWAP, 1, nkey, raw, new, keep)):
+            return True
+    raise RuntimeError(f"new timeout for {key!r}: the value kept changing")
+
+
+def _ms_until(when: Any, unit: int) -> int:
+    """Milliseconds from now to ``when`` (a datetime, or a timestamp in 1/``unit`` s)."""
+    if isinstance(when, datetime.datetime):
+        return int((when.timestamp() - time.time()) * 1000)
+    return int(when * 1000 / unit - time.time() * 1000)
+
+
+def cmd_touch(
+    c: Client, key: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None, client: Any = None
+) -> Logic:
+    plain = logic.cmd_touch(c, key, timeout, version)
+    return (yield from _retime(c, key, c.expiry_ms(timeout), version, plain))
+
+
+def cmd_expire(c: Client, key: Any, timeout: Any, version: Any = None, client: Any = None) -> Logic:
+    plain = logic.cmd_expire(c, key, timeout, version)
+    return (yield from _retime(c, key, int(timeout * 1000), version, plain))
+
+
+def cmd_pexpire(c: Client, key: Any, timeout: Any, version: Any = None, client: Any = None) -> Logic:
+    plain = logic.cmd_pexpire(c, key, timeout, version)
+    return (yield from _retime(c, key, int(timeout), version, plain))
+
+
+def cmd_expire_at(c: Client, key: Any, when: Any, version: Any = None, client: Any = None) -> Logic:
+    plain = logic.cmd_expire_at(c, key, when, version)
+    return (yield from _retime(c, key, _ms_until(when, 1), version, plain))
+
+
+def cmd_pexpire_at(c: Client, key: Any, when: Any, version: Any = None, client: Any = None) -> Logic:
+    plain = logic.cmd_pexpire_at(c, key, when, version)
+    return (yield from _retime(c, key, _ms_until(when, 1000), version, plain))
+
+
+def cmd_persist(c: Client, key: Any, version: Any = None, client: Any = None) -> Logic:
+    return (yield from _retime(c, key, None, version, logic.cmd_persist(c, key, version)))
+
+
+def _ttl_ms(c: Client, key: Any, version: Any) -> Logic:
+    """Milliseconds until the value expires (stale counts as expired); None: never."""
+    nkey = c.make_key(key, version=version)
+    raw, left = yield pipeline([read("get", nkey, nkey), read("pttl", nkey, nkey)], write=False, route=nkey)
+    if left == -1:
+        return None
+    if left < 0:
+        return 0
+    expiry = _read(c, nkey, raw)[1]
+    if expiry is None:
+        return int(left)
+    if expiry < time.time():
+        return 0
+    return max(int(left) - c._herd_timeout * 1000, 0)
+
+
+def cmd_ttl(c: Client, key: Any, version: Any = None, client: Any = None) -> Logic:
+    """Seconds until the value goes stale; None when it never does; 0 when missing."""
+    left = yield from _ttl_ms(c, key, version)
+    return None if left is None else (left + 500) // 1000
+
+
+def cmd_pttl(c: Client, key: Any, version: Any = None, client: Any = None) -> Logic:
+    return (yield from _ttl_ms(c, key, version))

@@ -1,0 +1,204 @@
+"""Connection factories for Valkey Cluster (valkey-py's ``ValkeyCluster``, sync and asyncio).
+
+A cluster client discovers the nodes, keeps a pool per node and follows MOVED/ASK and
+failovers itself, so the "pool" shared process-wide (per event loop for asyncio) is the
+cluster client: one per LOCATION and options. The connection options apply to every
+node: password, user, socket timeouts, retries, health checks and the pool options.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlparse
+
+from valkey._parsers import AsyncCommandsParser
+from valkey.exceptions import ConnectionError as ValkeyConnectionError
+from valkey.exceptions import TimeoutError as ValkeyTimeoutError
+from valkey.exceptions import ValkeyClusterException
+
+from .async_pool import _LOOP_POOLS, AsyncConnectionFactory
+from .client.ops import is_outage
+from .exceptions import ConfigurationError, redact_url
+from .imports import resolve_class
+from .options import bool_option
+from .pool import BaseConnectionFactory
+
+if TYPE_CHECKING:
+    from valkey.asyncio.cluster import ValkeyCluster as AsyncValkeyCluster
+    from valkey.cluster import ValkeyCluster
+    from valkey.connection import ConnectionPool  # noqa: F401  (named in a string annotation)
+
+CLUSTER_OPTIONS: dict[str, str] = {
+    "READ_FROM_REPLICAS": "send read commands to replicas too, round robin (bool, default False)",
+}
+
+
+def _address(url: str) -> tuple[str, int]:
+    parsed = urlparse(url)
+    return parsed.hostname or "127.0.0.1", parsed.port or 6379
+
+
+def _configuration_error(url: str, exc: ValkeyClusterException) -> None:
+    """Raise a ConfigurationError when the cluster client was refused for another reason
+    than an unreachable node (no cluster at that URL, a database other than 0...)."""
+    if not is_outage(exc):
+        raise ConfigurationError("LOCATION", redact_url(url), f"the URL of a cluster node ({exc})") from exc
+
+
+class _SteadyCommandTable(AsyncCommandsParser):
+    """After every topology reset the asyncio cluster client reloads the command table
+    from its first primary and fails the reset if that node is down, which stops every
+    command until a failover completes. The table does not change with the topology:
+    keep the one already loaded."""
+
+    async def initialize(self, node: Any = None) -> None:
+        previous = getattr(self, "node", None)
+        try:
+            await super().initialize(node)
+        except (ValkeyConnectionError, ValkeyTimeoutError):
+            if not self.commands or previous is None:
+                raise
+            self.node = previous
+
+
+class _ClusterSettings:
+    options: Mapping[str, Any]
+    _pool_identity: tuple[Any, ...]
+
+    def _read_cluster_options(self) -> None:
+        self.read_from_replicas = bool_option(self.options, "READ_FROM_REPLICAS", False)
+        self._pool_identity = (*self._pool_identity, self.read_from_replicas)
+
+    def pool_key(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
+        return (params["url"], params.get("startup_urls", ()), *self._pool_identity)
+
+
+class ClusterConnectionFactory(_ClusterSettings, BaseConnectionFactory["ValkeyCluster", "ConnectionPool"]):
+    """Blocking ``ValkeyCluster``; ``connect`` takes extra LOCATION entries as startup nodes."""
+
+    path_pool_cls = "valkey.connection.ConnectionPool"
+    path_base_cls = "valkey.cluster.ValkeyCluster"
+    OPTIONS = BaseConnectionFactory.OPTIONS | frozenset(CLUSTER_OPTIONS)
+
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        super().__init__(options)
+        self._read_cluster_options()
+
+    def connect(self, url: str, startup_urls: Sequence[str] = ()) -> ValkeyCluster:
+        params = self.make_connection_params(url)
+        params["startup_urls"] = tuple(startup_urls)
+        return self.get_connection(params)
+
+    def get_connection(self, params: dict[str, Any]) -> ValkeyCluster:
+        return self.get_or_create_connection_pool(params)  # type: ignore[return-value]
+
+    def get_connection_pool(self, params: dict[str, Any]) -> Any:
+        """A new cluster client for ``params``; it makes a pool per node."""
+        from valkey.cluster import ClusterNode as Node
+
+        node_cls: Any = Node
+        kwargs = dict(params)
+        url = kwargs.pop("url")
+        startup = [node_cls(*_address(u)) for u in kwargs.pop("startup_urls", ())]
+        kwargs.pop("parser_class", None)  # the cluster client sets its own parser
+        # ValkeyCluster drops keyword arguments it does not know; the node pools take them.
+        node_kwargs: dict[str, Any] = {
+            k: kwargs.pop(k) for k in ("health_check_interval", "retry_on_error") if k in kwargs
+        }
+        node_kwargs.update(self.pool_cls_kwargs)
+        pool_cls: Any = self.pool_cls
+        if node_kwargs:
+            pool_cls = functools.partial(pool_cls, **node_kwargs)
+        kwargs["connection_pool_class"] = pool_cls
+        kwargs["read_from_replicas"] = self.read_from_replicas
+        kwargs.update(self.base_client_cls_kwargs)
+        try:
+            return self.base_client_cls(url=url, startup_nodes=startup, **kwargs)
+        except ValkeyClusterException as exc:
+            _configuration_error(url, exc)
+            raise
+
+    def disconnect(self, connection: ValkeyCluster) -> None:
+        connection.disconnect_connection_pools()  # type: ignore[no-untyped-call]
+
+    def get_parser_cls(self) -> type[Any]:
+        from valkey.connection import DefaultParser
+
+        return DefaultParser
+
+
+class AsyncClusterConnectionFactory(_ClusterSettings, AsyncConnectionFactory):
+    """``valkey.asyncio.ValkeyCluster``, one per event loop; initialized on connect.
+
+    The asyncio cluster client keeps its own connections per node: of the pool options
+    only ``CONNECTION_POOL_KWARGS={"max_connections": n}`` applies.
+    """
+
+    path_base_cls = "valkey.asyncio.cluster.ValkeyCluster"
+    OPTIONS = AsyncConnectionFactory.OPTIONS | frozenset(CLUSTER_OPTIONS)
+
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        super().__init__(options)
+        if options.get("CONNECTION_POOL_CLASS"):
+            raise ConfigurationError(
+                "CONNECTION_POOL_CLASS",
+                options["CONNECTION_POOL_CLASS"],
+                "no value: the asyncio cluster client manages its connections per node",
+            )
+        extra = sorted(set(self.pool_cls_kwargs) - {"max_connections"})
+        if extra:
+            raise ConfigurationError(
+                "CONNECTION_POOL_KWARGS", self.pool_cls_kwargs, f"only max_connections here, not {extra}"
+            )
+        self._read_cluster_options()
+
+    async def connect(self, url: str, startup_urls: Sequence[str] = ()) -> Any:
+        """The initialized ``valkey.asyncio.ValkeyCluster`` of this event loop."""
+        params = self.make_connection_params(url)
+        params["startup_urls"] = tuple(startup_urls)
+        return await self.get_connection(params)
+
+    async def get_connection(self, params: dict[str, Any]) -> Any:
+        cluster: AsyncValkeyCluster = self.get_or_create_connection_pool(params)  # type: ignore[assignment]
+        try:
+            await cluster.initialize()
+        except ValkeyClusterException as exc:
+            _configuration_error(params["url"], exc)
+            raise
+        return cluster
+
+    def get_connection_pool(self, params: dict[str, Any]) -> Any:
+        from valkey.asyncio.cluster import ClusterNode
+
+        kwargs = dict(params)
+        url = kwargs.pop("url")
+        startup = [ClusterNode(*_address(u)) for u in kwargs.pop("startup_urls", ())]
+        kwargs.pop("parser_class", None)
+        kwargs.pop("retry_on_timeout", None)  # already in retry_on_error when asked for
+        kwargs.update(self.pool_cls_kwargs)
+        kwargs["read_from_replicas"] = self.read_from_replicas
+        # Keep serving the slots of the live primaries while another one fails over.
+        kwargs["require_full_coverage"] = False
+        kwargs.update(self.base_client_cls_kwargs)
+        cls: Any = self.base_client_cls
+        try:
+            cluster = cls.from_url(url, startup_nodes=startup, **kwargs)
+        except ValkeyClusterException as exc:
+            _configuration_error(url, exc)
+            raise
+        if type(getattr(cluster, "commands_parser", None)) is AsyncCommandsParser:
+            cluster.commands_parser = _SteadyCommandTable()
+        return cluster
+
+    async def disconnect(self, connection: Any) -> None:
+        """Close the cluster client and forget it: once closed it cannot reconnect."""
+        pools = _LOOP_POOLS.get(asyncio.get_running_loop(), {})
+        for key in [key for key, cluster in pools.items() if cluster is connection]:
+            del pools[key]
+        await connection.aclose()
+
+    def get_parser_cls(self) -> type[Any]:
+        return resolve_class("PARSER_CLASS", "valkey.asyncio.connection.DefaultParser")

@@ -1,0 +1,153 @@
+"""Connection factories for Sentinel-managed servers (sync and asyncio).
+
+A LOCATION such as ``valkey://mymaster/0`` names the service the sentinels monitor
+(``SENTINELS``: ``[(host, port), ...]``). Its pool asks them for the current master on
+every new connection, and drops connections to a master that was demoted; with
+``?is_master=0`` the pool connects to a replica instead (the master if none is up).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
+
+from .async_pool import AsyncConnectionFactory
+from .exceptions import ConfigurationError
+from .imports import resolve_class
+from .options import bool_option, mapping_option
+from .pool import ConnectionFactory
+
+if TYPE_CHECKING:
+    from valkey.asyncio.sentinel import Sentinel as AsyncSentinel
+    from valkey.sentinel import Sentinel
+
+SENTINEL_OPTIONS: dict[str, str] = {
+    "SENTINELS": "list of (host, port) of the sentinels",
+    "SENTINEL_KWARGS": "dict of connection arguments for the sentinels themselves",
+}
+
+
+def url_role(url: str) -> tuple[str, bool]:
+    """``(url without is_master, is_master)``; a location is a master unless ``is_master=0``."""
+    parsed = urlparse(url)
+    query = parse_qsl(parsed.query, keep_blank_values=True)
+    roles = [value for name, value in query if name == "is_master"]
+    if not roles:
+        return url, True
+    is_master = bool_option({"is_master": roles[-1]}, "is_master", True)
+    kept = urlencode([(name, value) for name, value in query if name != "is_master"])
+    return urlunparse(parsed._replace(query=kept)), is_master
+
+
+def sentinel_addresses(options: Mapping[str, Any]) -> list[tuple[str, int]]:
+    value = options.get("SENTINELS")
+    accepted = "a non-empty list of (host, port) pairs"
+    if not value or isinstance(value, (str, bytes)):
+        raise ConfigurationError("SENTINELS", value, accepted)
+    addresses = []
+    for item in value:
+        try:
+            host, port = item
+            addresses.append((str(host), int(port)))
+        except (TypeError, ValueError):
+            raise ConfigurationError("SENTINELS", value, accepted) from None
+    return addresses
+
+
+class _SentinelSettings:
+    """What both factories read from the options and put in the pool identity."""
+
+    options: Mapping[str, Any]
+    pool_cls: type[Any]
+    pool_cls_kwargs: dict[str, Any]
+    _pool_identity: tuple[Any, ...]
+    _connection_kwargs: dict[str, Any]
+    sentinel_pool_base: ClassVar[str]
+
+    def _read_sentinel_options(self) -> None:
+        base = resolve_class("CONNECTION_POOL_CLASS", self.sentinel_pool_base)
+        if not issubclass(self.pool_cls, base):
+            raise ConfigurationError(
+                "CONNECTION_POOL_CLASS", self.pool_cls, f"a subclass of {self.sentinel_pool_base}"
+            )
+        self.sentinels = sentinel_addresses(self.options)
+        self.sentinel_kwargs: dict[str, Any] | None = mapping_option(self.options, "SENTINEL_KWARGS") or None
+        self._pool_identity = (
+            *self._pool_identity,
+            tuple(self.sentinels),
+            repr(sorted((self.sentinel_kwargs or {}).items())),
+        )
+
+    def _sentinel_args(self) -> dict[str, Any]:
+        """Keyword arguments of the Sentinel manager: without SENTINEL_KWARGS the
+        sentinels get the socket timeouts of the data connections."""
+        kwargs = {k: v for k, v in self._connection_kwargs.items() if k.startswith("socket_")}
+        return {"sentinel_kwargs": self.sentinel_kwargs, **kwargs}
+
+    def _pool_from(self, params: dict[str, Any], manager: Any) -> Any:
+        kwargs = dict(params)
+        url, is_master = url_role(kwargs.pop("url"))
+        kwargs.update(self.pool_cls_kwargs)
+        return self.pool_cls.from_url(
+            url,
+            service_name=urlparse(url).hostname,
+            sentinel_manager=manager,
+            is_master=is_master,
+            **kwargs,
+        )
+
+
+class SentinelConnectionFactory(_SentinelSettings, ConnectionFactory):
+    """Blocking clients on ``valkey.sentinel.SentinelConnectionPool``."""
+
+    path_pool_cls = "valkey.sentinel.SentinelConnectionPool"
+    sentinel_pool_base = "valkey.sentinel.SentinelConnectionPool"
+    OPTIONS = ConnectionFactory.OPTIONS | frozenset(SENTINEL_OPTIONS)
+
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        super().__init__(options)
+        self._read_sentinel_options()
+        self._manager: Sentinel | None = None
+
+    def sentinel_manager(self) -> Sentinel:
+        if self._manager is None:
+            from valkey.sentinel import Sentinel
+
+            manager_cls: Any = Sentinel
+            self._manager = manager_cls(self.sentinels, **self._sentinel_args())
+        return self._manager
+
+    def get_connection_pool(self, params: dict[str, Any]) -> Any:
+        return self._pool_from(params, self.sentinel_manager())
+
+
+class AsyncSentinelConnectionFactory(_SentinelSettings, AsyncConnectionFactory):
+    """Asyncio clients on ``valkey.asyncio.sentinel.SentinelConnectionPool``; the sentinel
+    connections, like the pools, belong to one event loop."""
+
+    path_pool_cls = "valkey.asyncio.sentinel.SentinelConnectionPool"
+    sentinel_pool_base = "valkey.asyncio.sentinel.SentinelConnectionPool"
+    OPTIONS = AsyncConnectionFactory.OPTIONS | frozenset(SENTINEL_OPTIONS)
+
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        super().__init__(options)
+        self._read_sentinel_options()
+        self._managers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncSentinel] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def sentinel_manager(self) -> AsyncSentinel:
+        loop = asyncio.get_running_loop()
+        manager = self._managers.get(loop)
+        if manager is None:
+            from valkey.asyncio.sentinel import Sentinel
+
+            manager_cls: Any = Sentinel
+            manager = self._managers[loop] = manager_cls(self.sentinels, **self._sentinel_args())
+        return manager
+
+    def get_connection_pool(self, params: dict[str, Any]) -> Any:
+        return self._pool_from(params, self.sentinel_manager())
