@@ -1,0 +1,123 @@
+"""The base of every Valkey cache backend, and the command sets that complete it.
+
+A backend is ``BaseValkeyCache`` plus ``BackendCommands`` (sync methods, with native
+async ``a``-methods) or ``AsyncBackendCommands`` (every method a coroutine)::
+
+    class ValkeyCache(BaseValkeyCache[DefaultClient, Valkey], BackendCommands):
+        DEFAULT_CLIENT_CLASS = "django_valkey.client.DefaultClient"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from operator import attrgetter
+from typing import Any, ClassVar, Generic, TypeVar
+
+from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
+from django.core.exceptions import ImproperlyConfigured
+
+from valkey_cache.core import ignore
+from valkey_cache.core.exceptions import ConfigurationError
+
+from .async_commands import AsyncBackendCommands
+from .commands import IGNORED_EAGERLY
+from .keyfunc import KeyFunc, validating
+from .settings import CacheConfig, cache_config, improperly_configured, redact
+from .sync_commands import BackendCommands
+
+Client = TypeVar("Client")
+Backend = TypeVar("Backend")
+
+# Per cache class: (instance attribute, client method) pairs bound at construction.
+_BINDINGS: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
+class BaseValkeyCache(BaseCache, Generic[Client, Backend]):
+    """Configuration, client construction and keys; the commands come from a mixin.
+
+    ``client`` is built from ``OPTIONS["CLIENT_CLASS"]`` (default
+    ``DEFAULT_CLIENT_CLASS``). Each method of Django's API that a subclass does not
+    override is the client's own bound method, set on the instance, so a call costs
+    no extra Python frame.
+    """
+
+    DEFAULT_CLIENT_CLASS: ClassVar[str]
+    #: Django's "use the default timeout" marker, understood by the core clients.
+    DEFAULT_TIMEOUT_MARKER: ClassVar[Any] = DEFAULT_TIMEOUT
+    #: (instance attribute, client method) pairs; see ``BackendCommands``.
+    DELEGATES: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("make_key", "make_key"),
+        ("make_pattern", "make_pattern"),
+    )
+
+    client: Client
+    raw_key_func: KeyFunc
+    _key_func: KeyFunc
+
+    def __init__(self, server: Any, params: Mapping[str, Any]) -> None:
+        super().__init__(dict(params))
+        self._server = server
+        self._params = params
+        try:
+            config = cache_config(type(self), server, params)
+            self._config: CacheConfig = config
+            self.client = self._build_client(config.client_class, config.params)
+        except ConfigurationError as exc:
+            raise ImproperlyConfigured(improperly_configured(server, params, exc)) from exc
+        bindings = _BINDINGS.get(type(self))
+        if bindings is None:
+            bindings = _BINDINGS[type(self)] = self._bindings()
+        client = self.client
+        attrs = self.__dict__
+        for attr, method in bindings:
+            bound = getattr(client, method, None)
+            if bound is not None:
+                attrs[attr] = bound
+
+    def _build_client(self, client_class: type[Any], params: dict[str, Any]) -> Any:
+        client = client_class(self._server, params, self)
+        config = self._config
+        if config.ignore_exceptions:
+            ignore.install(client, list(IGNORED_EAGERLY), config.logger)
+        return client
+
+    @classmethod
+    def _bindings(cls) -> tuple[tuple[str, str], ...]:
+        """The delegates that ``cls`` does not override, with every name they rely on."""
+        found: list[tuple[str, str]] = []
+        for owner in cls.__mro__:
+            for attr, method in owner.__dict__.get("DELEGATES", ()):
+                guards = {attr, *owner.__dict__.get("DELEGATE_GUARDS", {}).get(attr, ())}
+                if all(getattr(cls, name, None) is owner.__dict__.get(name) for name in guards):
+                    found.append((attr, method))
+        return tuple(found)
+
+    def get_client_class(self) -> type[Any]:
+        return self._config.client_class
+
+    # -- keys -----------------------------------------------------------------------
+
+    def _set_key_func(self, func: KeyFunc) -> None:
+        self.raw_key_func = func
+        overridden = type(self).validate_key is not BaseCache.validate_key
+        self._key_func = validating(func, self.validate_key if overridden else None)
+
+    #: The configured key function, also warning about memcached-unsafe keys (the
+    #: getter is C code: the clients read it for every key they make).
+    key_func = property(attrgetter("_key_func"), _set_key_func)
+
+    def make_key(self, key: Any, version: Any = None, prefix: str | None = None) -> Any:
+        return self.client.make_key(key, version=version, prefix=prefix)  # type: ignore[attr-defined]
+
+    def make_pattern(self, pattern: Any, version: Any = None, prefix: str | None = None) -> Any:
+        return self.client.make_pattern(pattern, version=version, prefix=prefix)  # type: ignore[attr-defined]
+
+    def make_and_validate_key(self, key: Any, version: Any = None) -> Any:
+        # make_key validates already (see key_func).
+        return self.make_key(key, version=version)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {redact(self._server)} prefix={self.key_prefix!r}>"
+
+
+__all__ = ["AsyncBackendCommands", "BackendCommands", "BaseValkeyCache"]

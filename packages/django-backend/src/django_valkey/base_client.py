@@ -1,0 +1,48 @@
+"""Client building blocks: the core's, with Django's choice of connection factory.
+
+A client is ``BaseClient`` plus ``ClientCommands`` (blocking) or
+``AsyncClientCommands`` (asyncio)::
+
+    class DefaultClient(BaseClient[Valkey], ClientCommands[Valkey]):
+        CONNECTION_FACTORY_PATH = "django_valkey.pool.ConnectionFactory"
+
+``CONNECTION_FACTORY_PATH`` is used when neither ``OPTIONS["CONNECTION_FACTORY"]`` nor
+the ``DJANGO_VALKEY_CONNECTION_FACTORY`` setting names a factory.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, TypeVar
+
+from valkey_cache.core.client.asynchronous import AsyncClientCommands
+from valkey_cache.core.client.base import BaseClient as CoreBaseClient
+from valkey_cache.core.client.sync import ClientCommands
+from valkey_cache.core.keys import make_pattern
+
+from .settings import connection_factory_setting
+
+Backend = TypeVar("Backend")
+
+
+class BaseClient(CoreBaseClient[Backend]):
+    """Connection handling and encoding; mix in ``ClientCommands`` or ``AsyncClientCommands``."""
+
+    CONNECTION_FACTORY_PATH: ClassVar[str] = "django_valkey.pool.ConnectionFactory"
+
+    def connection_factory_path(self) -> str:
+        return connection_factory_setting(self) or self.CONNECTION_FACTORY_PATH
+
+    def make_pattern(self, pattern: Any, version: Any = None, prefix: str | None = None) -> Any:
+        # Patterns are not keys: build them with the key function as configured,
+        # without the cache's memcached key warnings.
+        backend = self._backend
+        key_func = getattr(backend, "raw_key_func", None) or backend.key_func
+        return make_pattern(
+            pattern,
+            key_func,
+            backend.version if version is None else version,
+            backend.key_prefix if prefix is None else prefix,
+        )
+
+
+__all__ = ["AsyncClientCommands", "BaseClient", "ClientCommands"]

@@ -1,0 +1,99 @@
+"""System checks (``manage.py check``) for every Valkey cache in ``CACHES``.
+
+Registered by ``django_valkey.apps`` (add ``"django_valkey"`` to ``INSTALLED_APPS``).
+
+- ``django_valkey.E001``: an option has a value the cache cannot use, or a dotted
+  path does not import.
+- ``django_valkey.W001``: an ``OPTIONS`` key no part of the cache reads (a typo?).
+- ``django_valkey.W002``: a sync-only class given for the connection, which the
+  native async ``a``-methods of ``ValkeyCache`` cannot use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core import checks
+from django.utils.module_loading import import_string
+
+from valkey_cache.core.exceptions import ConfigurationError
+from valkey_cache.core.option_names import known_options, unknown_options
+
+from .settings import DJANGO_OPTIONS, CacheConfig, cache_config, describe_error, probe_client
+
+
+@checks.register(checks.Tags.caches)
+def check_valkey_caches(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    messages: list[checks.CheckMessage] = []
+    for alias, conf in getattr(settings, "CACHES", {}).items():
+        backend = _valkey_backend(conf.get("BACKEND"))
+        if backend is not None:
+            messages.extend(check_cache(str(alias), backend, conf))
+    return messages
+
+
+def _valkey_backend(path: Any) -> type[Any] | None:
+    from .base import BaseValkeyCache
+
+    try:
+        backend = import_string(path) if isinstance(path, str) else path
+    except ImportError:
+        return None  # Django reports an unknown BACKEND itself.
+    if isinstance(backend, type) and issubclass(backend, BaseValkeyCache):
+        return backend
+    return None
+
+
+def check_cache(alias: str, backend: type[Any], conf: Mapping[str, Any]) -> list[checks.CheckMessage]:
+    location = conf.get("LOCATION", "")
+    params = {name: value for name, value in conf.items() if name not in ("BACKEND", "LOCATION")}
+    try:
+        config = cache_config(backend, location, params)
+        known = _known_names(config, location)
+    except ConfigurationError as exc:
+        return [
+            checks.Error(
+                f"CACHES[{alias!r}]: {describe_error(exc)}.",
+                hint=f"Set {exc.option} to {exc.accepted}.",
+                obj=f"CACHES[{alias!r}]",
+                id="django_valkey.E001",
+            )
+        ]
+    messages: list[checks.CheckMessage] = []
+    for name, close in unknown_options(config.user_options, known):
+        hint = f"Did you mean {close!r}?" if close else "See the options table in the docs."
+        messages.append(
+            checks.Warning(
+                f"CACHES[{alias!r}]['OPTIONS'] has {name!r}, which this cache does not read.",
+                hint=hint,
+                obj=f"CACHES[{alias!r}]",
+                id="django_valkey.W001",
+            )
+        )
+    for name, value in config.async_dropped:
+        messages.append(
+            checks.Warning(
+                f"CACHES[{alias!r}]: {name}={value!r} is a sync class; the cache's async "
+                "methods (aget, aset...) use their default instead.",
+                hint=f"Set OPTIONS['ASYNC_{name}'] to its asyncio counterpart.",
+                obj=f"CACHES[{alias!r}]",
+                id="django_valkey.W002",
+            )
+        )
+    return messages
+
+
+def _known_names(config: CacheConfig, location: Any) -> frozenset[str]:
+    client = probe_client(config.client_class, location, config.params)
+    components: list[Any] = [
+        client,
+        client.connection_factory,
+        config.options["SERIALIZER"],
+        config.options["COMPRESSOR"],
+    ]
+    if config.async_client_class is not None and config.async_params is not None:
+        twin = probe_client(config.async_client_class, location, config.async_params)
+        components += [twin, twin.connection_factory]
+    return known_options(*components) | frozenset(DJANGO_OPTIONS)

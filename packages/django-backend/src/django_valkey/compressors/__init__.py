@@ -1,0 +1,1 @@
+"""Compressors under django-valkey 0.4's dotted paths."""

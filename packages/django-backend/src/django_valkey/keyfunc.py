@@ -1,0 +1,60 @@
+"""Key functions that warn about keys memcached would reject, as Django's backends do."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from django.core.cache.backends.base import (
+    MEMCACHE_MAX_KEY_LENGTH,
+    CacheKeyWarning,
+    default_key_func,
+    memcache_key_warnings,
+)
+
+KeyFunc = Callable[[Any, str, Any], str]
+
+_MEMCACHE_BAD_CHARS = re.compile(r"[\x00-\x20\x7f]")
+
+
+def warn_memcache_unsafe(key: str) -> None:
+    """Emit Django's ``CacheKeyWarning`` messages for ``key``."""
+    for message in memcache_key_warnings(key):
+        warnings.warn(message, CacheKeyWarning, stacklevel=4)
+
+
+def validating(key_func: KeyFunc, validate: Callable[[Any], None] | None) -> KeyFunc:
+    """``key_func`` that also validates the key it makes.
+
+    ``validate`` is a cache's own ``validate_key`` when a subclass overrides it; None
+    means Django's check, done here with a cheap test first.
+    """
+    search = _MEMCACHE_BAD_CHARS.search
+    if validate is None and key_func is default_key_func:
+        # Django's default, fused with the check: one call per key.
+        def make(key: Any, key_prefix: str, version: Any) -> str:
+            made = "%s:%s:%s" % (key_prefix, version, key)  # noqa: UP031  (Django's format)
+            if len(made) > MEMCACHE_MAX_KEY_LENGTH or search(made):
+                warn_memcache_unsafe(made)
+            return made
+
+    elif validate is None:
+
+        def make(key: Any, key_prefix: str, version: Any) -> str:
+            made = key_func(key, key_prefix, version)
+            if isinstance(made, str) and (len(made) > MEMCACHE_MAX_KEY_LENGTH or search(made)):
+                warn_memcache_unsafe(made)
+            return made
+
+    else:
+
+        def make(key: Any, key_prefix: str, version: Any) -> str:
+            made = key_func(key, key_prefix, version)
+            validate(made)
+            return made
+
+    make.__wrapped__ = key_func  # type: ignore[attr-defined]
+    make.__name__ = make.__qualname__ = getattr(key_func, "__name__", "key_func")
+    return make

@@ -1,0 +1,1 @@
+"""Serializers under django-valkey 0.4's dotted paths."""

@@ -1,0 +1,405 @@
+"""Django settings to core options, in one place, parsed once per configuration.
+
+django-valkey users configure some behaviour with global settings
+(``DJANGO_VALKEY_*``, ``CACHE_*``, the compressor settings); the core reads plain
+``OPTIONS`` keys. :func:`merged_options` copies each global setting that is set into
+the options under the core's name, unless ``OPTIONS`` already has that key.
+
+Django creates a cache instance per thread and per async context, so
+:func:`cache_config` parses and validates a ``CACHES`` entry once and hands every
+later instance the same :class:`CacheConfig`.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+from urllib.parse import urlsplit, urlunsplit
+
+from django.conf import settings
+
+from valkey_cache.core.client.asynchronous import AsyncClientCommands
+from valkey_cache.core.client.base import DEFAULT_COMPRESSOR, DEFAULT_SERIALIZER, split_locations
+from valkey_cache.core.exceptions import ConfigurationError, MissingDependencyError
+from valkey_cache.core.imports import build_component, import_string, resolve_class
+from valkey_cache.core.options import bool_option
+
+#: Global settings of django-valkey 0.4 and the option each one provides.
+GLOBAL_SETTINGS: Final[dict[str, str]] = {
+    "DJANGO_VALKEY_CLOSE_CONNECTION": "CLOSE_CONNECTION",
+    "DJANGO_VALKEY_SCAN_ITERSIZE": "SCAN_ITERSIZE",
+    "DJANGO_VALKEY_IGNORE_EXCEPTIONS": "IGNORE_EXCEPTIONS",
+    "DJANGO_VALKEY_LOG_IGNORED_EXCEPTIONS": "LOG_IGNORED_EXCEPTIONS",
+    "DJANGO_VALKEY_LOGGER": "LOGGER",
+    "CACHE_HERD_TIMEOUT": "HERD_TIMEOUT",
+    "CACHE_COMPRESS_LEVEL": "COMPRESS_LEVEL",
+    "CACHE_COMPRESS_MIN_LENGTH": "COMPRESS_MIN_LENGTH",
+}
+
+#: Chooses the connection factory when OPTIONS has no CONNECTION_FACTORY.
+CONNECTION_FACTORY_SETTING: Final = "DJANGO_VALKEY_CONNECTION_FACTORY"
+
+#: Option names django-valkey 0.4 also read, and the name they stand for.
+OPTION_ALIASES: Final[dict[str, str]] = {
+    "LOG_IGNORE_EXCEPTIONS": "LOG_IGNORED_EXCEPTIONS",
+    "PARSER_CLS": "PARSER_CLASS",
+}
+
+#: Options read by this package (not by the core), with what they accept.
+DJANGO_OPTIONS: Final[dict[str, str]] = {
+    "ASYNC_CLIENT_CLASS": "dotted path of the async client behind ValkeyCache's a-methods",
+    "ASYNC_CONNECTION_FACTORY": "connection factory of that async client",
+    "ASYNC_CONNECTION_POOL_CLASS": "connection pool class of that async client",
+    "ASYNC_BASE_CLIENT_CLASS": "valkey.asyncio client class of that async client",
+    "ASYNC_PARSER_CLASS": "RESP parser class of that async client",
+    # Read by Django's BaseCache and ignored by Valkey; accepted so checks stay quiet.
+    "MAX_ENTRIES": "ignored (Valkey evicts by its own maxmemory policy)",
+    "CULL_FREQUENCY": "ignored (Valkey evicts by its own maxmemory policy)",
+    **dict.fromkeys(OPTION_ALIASES, "an alias kept for django-valkey 0.4 settings"),
+}
+
+DEFAULT_LOGGER: Final = "django_valkey.base"
+
+# Options naming a class that must match the client's kind (sync or async), and a
+# method whose being a coroutine function tells an async class from a sync one.
+_KIND_PROBES: Final[dict[str, str]] = {
+    "CONNECTION_FACTORY": "connect",
+    "CONNECTION_POOL_CLASS": "get_connection",
+    "BASE_CLIENT_CLASS": "execute_command",
+    "PARSER_CLASS": "read_response",
+}
+
+# Sync classes whose async counterpart lives elsewhere than valkey.asyncio.
+_ASYNC_TWINS: Final[dict[str, str]] = {
+    "django_valkey.pool.ConnectionFactory": "django_valkey.async_cache.pool.AsyncConnectionFactory",
+    "valkey_cache.core.pool.ConnectionFactory": ("valkey_cache.core.async_pool.AsyncConnectionFactory"),
+    "django_valkey.client.default.DefaultClient": (
+        "django_valkey.async_cache.client.default.AsyncDefaultClient"
+    ),
+    "valkey_cache.core.client.default.DefaultClient": ("valkey_cache.core.client.default.AsyncDefaultClient"),
+}
+
+DEFAULT_ASYNC_CLIENT: Final = "django_valkey.async_cache.client.default.AsyncDefaultClient"
+
+
+class _Unset:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<unset>"
+
+
+UNSET: Final[Any] = _Unset()
+
+
+class ParsedOptions(dict[str, Any]):
+    """Options of a :class:`CacheConfig`: built once, never changed afterwards.
+
+    Connection factories built from the same ``ParsedOptions`` are shared.
+    """
+
+
+@functools.cache
+def global_settings_map() -> dict[str, str]:
+    """Every global setting that maps to an option (compressor settings included)."""
+    try:
+        from valkey_cache.compressors.settings_map import DJANGO_SETTINGS_MAP
+    except ImportError:
+        return dict(GLOBAL_SETTINGS)
+    return {**DJANGO_SETTINGS_MAP, **GLOBAL_SETTINGS}
+
+
+# (settings object, {setting name: value}) for the settings in force. A missing Django
+# setting costs an AttributeError per lookup, so they are read once per settings
+# object; override_settings() swaps that object, so overrides are seen.
+_GLOBALS: tuple[Any, dict[str, Any], str] = (None, {}, "")
+
+
+def global_values() -> dict[str, Any]:
+    """The global settings this package reads that are set, by name."""
+    return _globals()[1]
+
+
+def _globals() -> tuple[Any, dict[str, Any], str]:
+    global _GLOBALS
+    wrapped = getattr(settings, "_wrapped", None)
+    if _GLOBALS[0] is wrapped and wrapped is not None:
+        return _GLOBALS
+    values = {}
+    for name in (*global_settings_map(), CONNECTION_FACTORY_SETTING):
+        value = getattr(settings, name, UNSET)
+        if value is not UNSET:
+            values[name] = value
+    _GLOBALS = (wrapped, values, repr(values))
+    return _GLOBALS
+
+
+def merged_options(options: Mapping[str, Any], names: Mapping[str, str]) -> ParsedOptions:
+    """``options`` with aliases renamed and the global settings filled in; OPTIONS win."""
+    merged = ParsedOptions()
+    for name, value in options.items():
+        merged[OPTION_ALIASES.get(name, name)] = value
+    values = global_values()
+    for setting_name, option in names.items():
+        if setting_name in values and option not in merged:
+            merged[option] = values[setting_name]
+    return merged
+
+
+def connection_factory_setting(client: Any) -> str | None:
+    """``DJANGO_VALKEY_CONNECTION_FACTORY`` when it suits ``client``'s kind, else None.
+
+    One site may hold sync and async caches; the global factory applies to the clients
+    of its own kind, the others keep their ``CONNECTION_FACTORY_PATH``.
+    """
+    path = global_values().get(CONNECTION_FACTORY_SETTING)
+    if not path:
+        return None
+    factory = resolve_class(CONNECTION_FACTORY_SETTING, path)
+    if is_async_class(factory, "connect") != isinstance(client, AsyncClientCommands):
+        return None
+    return path if isinstance(path, str) else f"{factory.__module__}.{factory.__qualname__}"
+
+
+def is_async_class(cls: Any, probe: str) -> bool:
+    return inspect.iscoroutinefunction(getattr(cls, probe, None))
+
+
+def redact(location: Any) -> str:
+    """A LOCATION for messages: any password in a URL replaced by ``***``."""
+    try:
+        parts = split_locations(location)
+    except ConfigurationError:
+        return repr(location)
+    return ",".join(_redact_url(part) for part in parts)
+
+
+def _redact_url(url: str) -> str:
+    split = urlsplit(url)
+    if split.password is None:
+        return url
+    user = split.username or ""
+    host = split.hostname or ""
+    if split.port is not None:
+        host = f"{host}:{split.port}"
+    return urlunsplit(split._replace(netloc=f"{user}:***@{host}"))
+
+
+def describe_error(exc: ConfigurationError) -> str:
+    """``exc`` as a message: option, value (secrets hidden) and what is accepted."""
+    if isinstance(exc, MissingDependencyError):
+        return str(exc)
+    value = exc.value
+    if "PASSWORD" in exc.option:
+        value = "***"
+    elif exc.option == "LOCATION":
+        value = redact(value)
+    return f"{exc.option}={value!r} is not valid: expected {exc.accepted}"
+
+
+def alias_of(server: Any, params: Mapping[str, Any]) -> str | None:
+    """The ``CACHES`` alias configured with this LOCATION and these parameters."""
+    for alias, conf in getattr(settings, "CACHES", {}).items():
+        if conf.get("LOCATION", "") != server:
+            continue
+        if all(conf.get(name) == value for name, value in params.items()):
+            return str(alias)
+    return None
+
+
+def improperly_configured(server: Any, params: Mapping[str, Any], exc: ConfigurationError) -> str:
+    alias = alias_of(server, params)
+    where = f"CACHES[{alias!r}]" if alias is not None else f"Valkey cache at {redact(server)}"
+    return f"{where}: {describe_error(exc)}"
+
+
+# -- the parsed configuration ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CacheConfig:
+    """A ``CACHES`` entry parsed and validated: what each cache instance is built from."""
+
+    client_class: type[Any]
+    params: dict[str, Any]
+    user_options: Mapping[str, Any]
+    options: dict[str, Any]
+    ignore_exceptions: bool
+    close_connection: bool
+    logger: logging.Logger | None
+    async_client_class: type[Any] | None = None
+    async_params: dict[str, Any] | None = None
+    #: (option, value) pairs the async client could not use (see ``async_options``).
+    async_dropped: tuple[tuple[str, Any], ...] = field(default=())
+
+
+_CONFIGS: dict[tuple[Any, ...], CacheConfig] = {}
+_CONFIGS_LOCK = threading.Lock()
+_MAX_CONFIGS = 256
+
+
+def cache_config(cache_class: type[Any], server: Any, params: Mapping[str, Any]) -> CacheConfig:
+    """The :class:`CacheConfig` of a ``CACHES`` entry, built once per distinct entry.
+
+    Raises :class:`ConfigurationError` naming the option that is wrong.
+    """
+    names = global_settings_map()
+    key = (cache_class, repr(server), repr(params), _globals()[2])
+    config = _CONFIGS.get(key)
+    if config is None:
+        config = build_config(cache_class, server, params, names)
+        with _CONFIGS_LOCK:
+            if len(_CONFIGS) >= _MAX_CONFIGS:
+                _CONFIGS.clear()
+            _CONFIGS[key] = config
+    return config
+
+
+def build_config(
+    cache_class: type[Any], server: Any, params: Mapping[str, Any], names: Mapping[str, str]
+) -> CacheConfig:
+    split_locations(server)
+    user_options = params.get("OPTIONS") or {}
+    if not isinstance(user_options, Mapping):
+        raise ConfigurationError("OPTIONS", user_options, "a dict of options")
+    options = merged_options(user_options, names)
+    client_class = resolve_class(
+        "CLIENT_CLASS", options.get("CLIENT_CLASS") or cache_class.DEFAULT_CLIENT_CLASS
+    )
+    # Serializer and compressor are stateless: build them once for every instance.
+    options["SERIALIZER"] = build_component(
+        "SERIALIZER", options.get("SERIALIZER") or DEFAULT_SERIALIZER, options, ("dumps", "loads")
+    )
+    options["COMPRESSOR"] = build_component(
+        "COMPRESSOR",
+        options.get("COMPRESSOR") or DEFAULT_COMPRESSOR,
+        options,
+        ("compress", "decompress"),
+    )
+    ignore = bool_option(options, "IGNORE_EXCEPTIONS", False)
+    logger = None
+    if ignore and bool_option(options, "LOG_IGNORED_EXCEPTIONS", False):
+        logger = logging.getLogger(options.get("LOGGER") or DEFAULT_LOGGER)
+    config_params = {**params, "OPTIONS": options}
+    # Building a client checks every option it reads; it opens no connection.
+    probe_client(client_class, server, config_params)
+    async_class = async_params = None
+    dropped: tuple[tuple[str, Any], ...] = ()
+    if getattr(cache_class, "NATIVE_ASYNC", False):
+        async_class = async_client_class(options)
+        async_opts, dropped = async_options(options)
+        async_params = {**params, "OPTIONS": async_opts}
+        probe_client(async_class, server, async_params)
+    return CacheConfig(
+        client_class=client_class,
+        params=config_params,
+        user_options=user_options,
+        options=options,
+        ignore_exceptions=ignore,
+        close_connection=bool_option(options, "CLOSE_CONNECTION", False),
+        logger=logger,
+        async_client_class=async_class,
+        async_params=async_params,
+        async_dropped=dropped,
+    )
+
+
+def probe_client(client_class: type[Any], server: Any, params: Mapping[str, Any]) -> Any:
+    """A client built only to validate options (it opens no connection)."""
+    return client_class(server, params, _Probe(params))
+
+
+class _Probe:
+    """Stands in for the cache while a client is built only to validate options."""
+
+    def __init__(self, params: Mapping[str, Any]) -> None:
+        self.key_prefix = params.get("KEY_PREFIX", "")
+        self.version = params.get("VERSION", 1)
+        self.default_timeout = 300
+
+    @staticmethod
+    def key_func(key: Any, prefix: str, version: Any) -> str:
+        return f"{prefix}:{version}:{key}"
+
+
+# -- the async twin of a sync cache's options --------------------------------------------
+
+
+def async_client_class(options: Mapping[str, Any]) -> type[Any]:
+    """``ASYNC_CLIENT_CLASS``, else the async twin of ``CLIENT_CLASS``, else the default."""
+    explicit = options.get("ASYNC_CLIENT_CLASS")
+    if explicit:
+        return resolve_class("ASYNC_CLIENT_CLASS", explicit)
+    sync = options.get("CLIENT_CLASS")
+    if sync:
+        cls = resolve_class("CLIENT_CLASS", sync)
+        if issubclass(cls, AsyncClientCommands):
+            return cls
+        twin = _ASYNC_TWINS.get(f"{cls.__module__}.{cls.__qualname__}")
+        if twin:
+            return resolve_class("CLIENT_CLASS", twin)
+    return resolve_class("ASYNC_CLIENT_CLASS", DEFAULT_ASYNC_CLIENT)
+
+
+def async_options(
+    options: Mapping[str, Any],
+) -> tuple[ParsedOptions, tuple[tuple[str, Any], ...]]:
+    """Options for the async client of a sync cache.
+
+    ``ASYNC_<NAME>`` wins; a sync class is replaced by its asyncio counterpart
+    (``valkey.connection.ConnectionPool`` -> ``valkey.asyncio.connection.ConnectionPool``);
+    a sync class without one is dropped, and reported by the system checks.
+    """
+    result = ParsedOptions(options)
+    dropped: list[tuple[str, Any]] = []
+    for name, probe in _KIND_PROBES.items():
+        explicit = options.get(f"ASYNC_{name}")
+        if explicit:
+            result[name] = explicit
+            continue
+        value = options.get(name)
+        if not value:
+            continue
+        twin = async_twin(name, value, probe)
+        if twin is None:
+            del result[name]
+            dropped.append((name, value))
+        else:
+            result[name] = twin
+    return result, tuple(dropped)
+
+
+def async_twin(option: str, value: Any, probe: str) -> Any:
+    cls = resolve_class(option, value)
+    if is_async_class(cls, probe):
+        return value
+    path = f"{cls.__module__}.{cls.__qualname__}"
+    for candidate in _twin_candidates(path):
+        try:
+            found = import_string(candidate)
+        except ImportError:
+            continue
+        if is_async_class(found, probe):
+            return candidate
+    return None
+
+
+def _twin_candidates(path: str) -> list[str]:
+    known = _ASYNC_TWINS.get(path)
+    if known:
+        return [known]
+    module, _, name = path.rpartition(".")
+    if not module.startswith("valkey.") or module.startswith("valkey.asyncio"):
+        return []
+    async_module = "valkey.asyncio." + module.removeprefix("valkey.")
+    async_name = f"_Async{name[1:]}" if name.startswith("_") else f"Async{name}"
+    return [
+        f"{async_module}.{name}",
+        f"{module}.{async_name}",
+        f"{async_module}.{async_name}",
+    ]
