@@ -6,8 +6,6 @@ import inspect
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
-import pytest
-
 from valkey_cache.core import AsyncCache, Cache
 
 

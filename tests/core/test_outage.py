@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+import valkey
 from cachetest import make_cache
 
 from valkey_cache.core import Cache, ConnectionInterrupted
@@ -27,6 +28,9 @@ async def test_down_server_raises_connection_interrupted_without_password(kind: 
     assert "hunter2" not in repr(info.value)
     with pytest.raises(ConnectionInterrupted):
         await cache.set("k", 1)
+    # Code written for django-valkey 0.4 catches valkey-py's own error.
+    with pytest.raises(valkey.exceptions.ConnectionError):
+        await cache.get("k")
 
 
 async def test_ignore_exceptions_reads_miss_writes_noop(kind: str, caplog: pytest.LogCaptureFixture) -> None:

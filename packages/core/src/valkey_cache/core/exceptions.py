@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from valkey.exceptions import ConnectionError as ValkeyConnectionError
+
 
 class ValkeyCacheError(Exception):
     """Base class of every error this library raises itself."""
@@ -23,10 +25,12 @@ class ConfigurationError(ValkeyCacheError, ValueError):
         super().__init__(f"{option}={value!r} is not valid: expected {accepted}")
 
 
-class ConnectionInterrupted(ValkeyCacheError):
+class ConnectionInterrupted(ValkeyCacheError, ValkeyConnectionError):
     """The server could not be reached or stopped answering.
 
-    ``server`` is the address, with any password removed.
+    ``server`` is the address, with any password removed. It is also a
+    ``valkey.exceptions.ConnectionError``, so code written to catch valkey-py's error
+    (what django-valkey 0.4 let through) keeps working.
     """
 
     def __init__(self, connection: Any = None, server: str | None = None) -> None:

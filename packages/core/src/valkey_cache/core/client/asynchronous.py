@@ -23,24 +23,26 @@ class AsyncClientCommands(Generic[Backend]):
     _server: list[str]
     _close_connection: bool
     connection_factory: Any
-    _loop: Any = None
-    _loop_clients: list[Any]
+    _loop_state: tuple[asyncio.AbstractEventLoop, list[Any]] | None = None
     _clients_by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[Any]]
 
     def get_next_client_index(self, write: bool = True, tried: list[int] | None = None) -> int:
         raise NotImplementedError
 
     def _clients_here(self) -> list[Any]:
+        """This event loop's clients (connections belong to the loop that made them)."""
         loop = asyncio.get_running_loop()
-        if loop is self._loop:
-            return self._loop_clients
+        current = self._loop_state
+        if current is not None and current[0] is loop:
+            return current[1]
         by_loop = self.__dict__.get("_clients_by_loop")
         if by_loop is None:
             by_loop = self._clients_by_loop = weakref.WeakKeyDictionary()
         clients = by_loop.get(loop)
         if clients is None:
             clients = by_loop[loop] = [None] * len(self._server)
-        self._loop, self._loop_clients = loop, clients
+        # One attribute, so a thread on another loop never pairs this loop with its clients.
+        self._loop_state = (loop, clients)
         return clients
 
     async def get_client(
@@ -63,8 +65,12 @@ class AsyncClientCommands(Generic[Backend]):
             client = clients[index] = await self.connect(index)
         return client, index
 
-    async def _connection_for(self, op: Op) -> Any:
-        return await self.get_client(write=op.write, key=op.route)
+    def _connection_for(self, op: Op) -> Any:
+        """The client for ``op``, or a coroutine giving it when it must connect first."""
+        clients = self._clients_here()
+        if len(clients) == 1 and clients[0] is not None and type(self).get_client is _STOCK_GET_CLIENT:
+            return clients[0]
+        return self.get_client(write=op.write, key=op.route)
 
     async def connect(self, index: int = 0) -> Backend:
         return await self.connection_factory.connect(self._server[index])  # type: ignore[no-any-return]
@@ -157,3 +163,6 @@ class AsyncClientCommands(Generic[Backend]):
     zscore = async_command(logic.cmd_zscore)
     get_or_set = async_command(logic.cmd_get_or_set)
     lock = get_lock
+
+
+_STOCK_GET_CLIENT = AsyncClientCommands.get_client

@@ -177,8 +177,6 @@ def cmd_get_or_set(
         return value
     if callable(default):
         default = default()
-    if default is None:
-        return None
     if raw is not None:
         yield from cmd_set(c, key, default, timeout, version)
         return default

@@ -840,7 +840,5 @@ def cmd_get_or_set(
         return value
     if callable(default):
         default = default()
-    if default is None:
-        return None
     yield from cmd_add(c, key, default, timeout, version)
     return (yield from cmd_get(c, key, default, version))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from types import CoroutineType
 from typing import Any, NamedTuple
 
 from valkey.exceptions import ClusterError, ResponseError, SlotNotCoveredError, ValkeyClusterException
@@ -121,13 +122,18 @@ def drive_sync(gen: Logic, connect: Connect, conn: Any = None) -> Any:
             if not fixed:
                 conn = connect(op)
             try:
-                result = _call_sync(conn, op)
+                if op.method != PIPELINE:
+                    result = getattr(conn, op.method)(*op.args, **op.kwargs)
+                else:
+                    result = _call_sync(conn, op)
             except Exception as exc:
                 op = gen.throw(_thrown(conn, exc))
                 continue
             op = gen.send(result)
     except StopIteration as stop:
         return stop.value
+    except ConnectionInterrupted:
+        raise
     except Exception as exc:
         if is_outage(exc):
             raise ConnectionInterrupted(connection=conn) from exc
@@ -135,21 +141,34 @@ def drive_sync(gen: Logic, connect: Connect, conn: Any = None) -> Any:
 
 
 async def drive_async(gen: Logic, connect: Callable[[Op], Any], conn: Any = None) -> Any:
-    """Run a command generator on an asyncio client; ``connect`` is a coroutine function."""
+    """Run a command generator on an asyncio client.
+
+    ``connect(op)`` returns the client, or a coroutine that gives it (awaited only then,
+    so the usual case, a client already connected on this loop, costs no coroutine).
+    """
     fixed = conn is not None
     try:
         op = next(gen)
         while True:
             if not fixed:
-                conn = await connect(op)
+                conn = connect(op)
+                if type(conn) is CoroutineType:
+                    conn = await conn
             try:
-                result = await _call_async(conn, op)
+                if op.method != PIPELINE:
+                    result = getattr(conn, op.method)(*op.args, **op.kwargs)
+                    if op.io:
+                        result = await result
+                else:
+                    result = await _call_async(conn, op)
             except Exception as exc:
                 op = gen.throw(_thrown(conn, exc))
                 continue
             op = gen.send(result)
     except StopIteration as stop:
         return stop.value
+    except ConnectionInterrupted:
+        raise
     except Exception as exc:
         if is_outage(exc):
             raise ConnectionInterrupted(connection=conn) from exc
@@ -178,6 +197,8 @@ def iterate_sync(gen: Logic, connect: Connect, conn: Any = None) -> Iterator[Any
                 send = _call_sync(conn, item)
             except Exception as exc:
                 error = _thrown(conn, exc)
+    except ConnectionInterrupted:
+        raise
     except Exception as exc:
         if is_outage(exc):
             raise ConnectionInterrupted(connection=conn) from exc
@@ -200,11 +221,15 @@ async def iterate_async(gen: Logic, connect: Callable[[Op], Any], conn: Any = No
                 yield item.value
                 continue
             if not fixed:
-                conn = await connect(item)
+                conn = connect(item)
+                if type(conn) is CoroutineType:
+                    conn = await conn
             try:
                 send = await _call_async(conn, item)
             except Exception as exc:
                 error = _thrown(conn, exc)
+    except ConnectionInterrupted:
+        raise
     except Exception as exc:
         if is_outage(exc):
             raise ConnectionInterrupted(connection=conn) from exc

@@ -41,6 +41,10 @@ class ClientCommands(Generic[Backend]):
         return client, index
 
     def _connection_for(self, op: Op) -> Any:
+        clients = self._clients
+        # One location and the stock routing: the connected client is the answer.
+        if len(clients) == 1 and clients[0] is not None and type(self).get_client is _STOCK_GET_CLIENT:
+            return clients[0]
         return self.get_client(write=op.write, key=op.route)
 
     def connect(self, index: int = 0) -> Backend:
@@ -135,3 +139,6 @@ class ClientCommands(Generic[Backend]):
     zscore = sync_command(logic.cmd_zscore)
     get_or_set = sync_command(logic.cmd_get_or_set)
     lock = get_lock
+
+
+_STOCK_GET_CLIENT = ClientCommands.get_client
