@@ -14,7 +14,7 @@ from valkey.exceptions import ResponseError
 
 from ..timeouts import DEFAULT_TIMEOUT
 from .base import MISS
-from .ops import Emit, Logic, local, pipeline, read, write
+from .ops import Emit, Logic, batch, local, pipeline, read, write
 
 if TYPE_CHECKING:
     from .base import BaseClient
@@ -88,11 +88,15 @@ def cmd_get_many(c: BaseClient[Any], keys: Iterable[Any], version: Any = None, c
     nkeys = c.make_keys(originals, version)
     raws = yield read("mget", nkeys[0], nkeys)
     found = {}
+    decode = c._decode
     for original, nkey, raw in zip(originals, nkeys, raws):
         if raw is not None:
-            value = c.decode_or_miss(raw, nkey)
-            if value is not MISS:
-                found[original] = value
+            try:
+                found[original] = decode(raw)
+            except Exception:
+                value = c.decode_or_miss(raw, nkey)  # logs why; a miss unless it now reads
+                if value is not MISS:
+                    found[original] = value
     return found
 
 
@@ -121,8 +125,7 @@ def cmd_set_many(
     if ms is None:
         yield write("mset", nkeys[0], dict(zip(nkeys, values)))
     else:
-        ops = [write("set", k, k, v, px=ms) for k, v in zip(nkeys, values)]
-        yield pipeline(ops, route=nkeys[0])
+        yield batch("set", nkeys[0], list(zip(nkeys, values)), px=ms)
     return []
 
 

@@ -33,6 +33,8 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
 )
 
 PIPELINE = "__pipeline__"
+BATCH = "__batch__"
+_SPECIAL = frozenset({PIPELINE, BATCH})
 
 
 class Op(NamedTuple):
@@ -72,7 +74,19 @@ Logic = Generator[Any, Any, Any]
 Connect = Callable[[Op], Any]
 
 
+def batch(method: str, route: Any, argsets: list[tuple[Any, ...]], /, **kwargs: Any) -> Op:
+    """One round trip of the same write command for each argument tuple (e.g. SET PX)."""
+    return Op(BATCH, (method, argsets), kwargs, True, route)
+
+
 def _call_sync(conn: Any, op: Op) -> Any:
+    if op.method == BATCH:
+        method, argsets = op.args
+        pipe = conn.pipeline(transaction=False)
+        command = getattr(pipe, method)
+        for args in argsets:
+            command(*args, **op.kwargs)
+        return pipe.execute()
     if op.method == PIPELINE:
         ops, transaction = op.args
         pipe = conn.pipeline(transaction=transaction)
@@ -83,6 +97,13 @@ def _call_sync(conn: Any, op: Op) -> Any:
 
 
 async def _call_async(conn: Any, op: Op) -> Any:
+    if op.method == BATCH:
+        method, argsets = op.args
+        pipe = conn.pipeline(transaction=False)
+        command = getattr(pipe, method)
+        for args in argsets:
+            command(*args, **op.kwargs)
+        return await pipe.execute()
     if op.method == PIPELINE:
         ops, transaction = op.args
         pipe = conn.pipeline(transaction=transaction)
@@ -122,7 +143,7 @@ def drive_sync(gen: Logic, connect: Connect, conn: Any = None) -> Any:
             if not fixed:
                 conn = connect(op)
             try:
-                if op.method != PIPELINE:
+                if op.method not in _SPECIAL:
                     result = getattr(conn, op.method)(*op.args, **op.kwargs)
                 else:
                     result = _call_sync(conn, op)
@@ -155,7 +176,7 @@ async def drive_async(gen: Logic, connect: Callable[[Op], Any], conn: Any = None
                 if type(conn) is CoroutineType:
                     conn = await conn
             try:
-                if op.method != PIPELINE:
+                if op.method not in _SPECIAL:
                     result = getattr(conn, op.method)(*op.args, **op.kwargs)
                     if op.io:
                         result = await result
