@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from servers import start_tcp_server
+
+from valkey_cache.core.embedded import EmbeddedServer
 
 HERE = Path(__file__).resolve().parent
 # The settings, URLconf and helper modules of these tests import by plain name.
@@ -50,3 +54,13 @@ def empty_server(valkey_url: str) -> str:
 @pytest.fixture
 def url(valkey_url: str) -> str:
     return valkey_url
+
+
+@pytest.fixture(scope="session")
+def second_server() -> Iterator[EmbeddedServer]:
+    """A second standalone server: the shard topology spans it and the shared one."""
+    server = start_tcp_server()
+    try:
+        yield server
+    finally:
+        server.stop()

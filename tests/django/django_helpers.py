@@ -8,6 +8,8 @@ from typing import Any
 
 from valkey.connection import ConnectionPool
 
+from django_valkey.client import ShardClient
+from django_valkey.pool import ConnectionFactory
 from valkey_cache.core import async_pool
 
 #: How a test reaches Django's cache API:
@@ -68,3 +70,11 @@ async def disconnect_loop_pools() -> None:
     pools = async_pool._LOOP_POOLS.get(asyncio.get_running_loop(), {})
     for pool in list(pools.values()):
         await pool.disconnect()
+
+
+class MyShardClient(ShardClient):
+    """A site's own shard client: its async methods use AsyncShardClient."""
+
+
+class CountingFactory(ConnectionFactory):
+    """A site's own connection factory, named by DJANGO_VALKEY_CONNECTION_FACTORY."""

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 
 from .closing import DONE, close_async_soon
-from .commands import DJANGO_COMMANDS, EXTRA_COMMANDS, ITERATOR_COMMANDS, client_method
+from .commands import (
+    DJANGO_COMMANDS,
+    EXTRA_COMMANDS,
+    ITERATOR_COMMANDS,
+    client_method,
+    refreshes_on_miss,
+)
 
 if TYPE_CHECKING:
     from valkey_cache.core.client.asynchronous import AsyncClientCommands
@@ -125,7 +131,10 @@ class AsyncBackendCommands(BaseCache):
             return value
         if callable(default):
             default = default()
-        await self.add(key, default, timeout=timeout, version=version)
+        added = await self.add(key, default, timeout=timeout, version=version)
+        if not added and refreshes_on_miss(self.client):
+            await self.set(key, default, timeout=timeout, version=version)
+            return default
         return await self.get(key, default, version=version)
 
     async def delete_many(  # type: ignore[override]

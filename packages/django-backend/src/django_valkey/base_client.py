@@ -16,6 +16,7 @@ from typing import Any, ClassVar, TypeVar
 
 from valkey_cache.core.client.asynchronous import AsyncClientCommands
 from valkey_cache.core.client.base import BaseClient as CoreBaseClient
+from valkey_cache.core.client.herd import Marker as CoreMarker
 from valkey_cache.core.client.sync import ClientCommands
 from valkey_cache.core.keys import make_pattern
 
@@ -24,13 +25,25 @@ from .settings import connection_factory_setting
 Backend = TypeVar("Backend")
 
 
+class Marker(CoreMarker):
+    """Tags the values the herd clients pack (see ``valkey_cache.core.client.herd``).
+
+    Pickle records this class as ``django_valkey.base_client.Marker``, the path
+    django-valkey 0.4 packs and unpacks, so herd values written by either one are read
+    by the other.
+    """
+
+
 class BaseClient(CoreBaseClient[Backend]):
     """Connection handling and encoding; mix in ``ClientCommands`` or ``AsyncClientCommands``."""
 
     CONNECTION_FACTORY_PATH: ClassVar[str] = "django_valkey.pool.ConnectionFactory"
+    #: The ``DJANGO_VALKEY_CONNECTION_FACTORY`` setting applies to this client only
+    #: when it names a subclass of this factory (None: any factory of the client's kind).
+    GLOBAL_FACTORY_BASE: ClassVar[str | None] = None
 
     def connection_factory_path(self) -> str:
-        return connection_factory_setting(self) or self.CONNECTION_FACTORY_PATH
+        return connection_factory_setting(self, self.GLOBAL_FACTORY_BASE) or self.CONNECTION_FACTORY_PATH
 
     def make_pattern(self, pattern: Any, version: Any = None, prefix: str | None = None) -> Any:
         # Patterns are not keys: build them with the key function as configured,
@@ -45,4 +58,4 @@ class BaseClient(CoreBaseClient[Backend]):
         )
 
 
-__all__ = ["AsyncClientCommands", "BaseClient", "ClientCommands"]
+__all__ = ["AsyncClientCommands", "BaseClient", "ClientCommands", "Marker"]

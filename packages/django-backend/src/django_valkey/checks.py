@@ -5,8 +5,8 @@ Registered by ``django_valkey.apps`` (add ``"django_valkey"`` to ``INSTALLED_APP
 - ``django_valkey.E001``: an option has a value the cache cannot use, or a dotted
   path does not import.
 - ``django_valkey.W001``: an ``OPTIONS`` key no part of the cache reads (a typo?).
-- ``django_valkey.W002``: a sync-only class given for the connection, which the
-  native async ``a``-methods of ``ValkeyCache`` cannot use.
+- ``django_valkey.W002``: a sync-only class (or pool arguments) given for the
+  connection, which the native async ``a``-methods of ``ValkeyCache`` cannot use.
 """
 
 from __future__ import annotations
@@ -75,8 +75,8 @@ def check_cache(alias: str, backend: type[Any], conf: Mapping[str, Any]) -> list
     for name, value in config.async_dropped:
         messages.append(
             checks.Warning(
-                f"CACHES[{alias!r}]: {name}={value!r} is a sync class; the cache's async "
-                "methods (aget, aset...) use their default instead.",
+                f"CACHES[{alias!r}]: {name}={value!r} does not suit the asyncio client; the "
+                "cache's async methods (aget, aset...) use their default instead.",
                 hint=f"Set OPTIONS['ASYNC_{name}'] to its asyncio counterpart.",
                 obj=f"CACHES[{alias!r}]",
                 id="django_valkey.W002",

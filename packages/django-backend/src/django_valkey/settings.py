@@ -57,6 +57,7 @@ DJANGO_OPTIONS: Final[dict[str, str]] = {
     "ASYNC_CONNECTION_POOL_CLASS": "connection pool class of that async client",
     "ASYNC_BASE_CLIENT_CLASS": "valkey.asyncio client class of that async client",
     "ASYNC_PARSER_CLASS": "RESP parser class of that async client",
+    "ASYNC_CONNECTION_POOL_KWARGS": "connection pool keyword arguments of that async client",
     # Read by Django's BaseCache and ignored by Valkey; accepted so checks stay quiet.
     "MAX_ENTRIES": "ignored (Valkey evicts by its own maxmemory policy)",
     "CULL_FREQUENCY": "ignored (Valkey evicts by its own maxmemory policy)",
@@ -74,15 +75,48 @@ _KIND_PROBES: Final[dict[str, str]] = {
     "PARSER_CLASS": "read_response",
 }
 
-# Sync classes whose async counterpart lives elsewhere than valkey.asyncio.
+# Sync classes whose async counterpart lives elsewhere than valkey.asyncio. A client
+# class not listed takes the counterpart of its nearest listed base class.
 _ASYNC_TWINS: Final[dict[str, str]] = {
+    # connection factories
     "django_valkey.pool.ConnectionFactory": "django_valkey.async_cache.pool.AsyncConnectionFactory",
-    "valkey_cache.core.pool.ConnectionFactory": ("valkey_cache.core.async_pool.AsyncConnectionFactory"),
+    "django_valkey.pool.SentinelConnectionFactory": (
+        "django_valkey.async_cache.pool.AsyncSentinelConnectionFactory"
+    ),
+    "django_valkey.cluster_cache.pool.ClusterConnectionFactory": (
+        "django_valkey.async_cache.cluster_cache.pool.AsyncClusterConnectionFactory"
+    ),
+    "valkey_cache.core.pool.ConnectionFactory": "valkey_cache.core.async_pool.AsyncConnectionFactory",
+    "valkey_cache.core.sentinel_pool.SentinelConnectionFactory": (
+        "valkey_cache.core.sentinel_pool.AsyncSentinelConnectionFactory"
+    ),
+    "valkey_cache.core.cluster_pool.ClusterConnectionFactory": (
+        "valkey_cache.core.cluster_pool.AsyncClusterConnectionFactory"
+    ),
+    # clients
     "django_valkey.client.default.DefaultClient": (
         "django_valkey.async_cache.client.default.AsyncDefaultClient"
     ),
-    "valkey_cache.core.client.default.DefaultClient": ("valkey_cache.core.client.default.AsyncDefaultClient"),
+    "django_valkey.client.herd.HerdClient": "django_valkey.async_cache.client.herd.AsyncHerdClient",
+    "django_valkey.client.sharded.ShardClient": "django_valkey.async_cache.client.sharded.AsyncShardClient",
+    "django_valkey.client.sentinel.SentinelClient": (
+        "django_valkey.async_cache.client.sentinel.AsyncSentinelClient"
+    ),
+    "django_valkey.cluster_cache.client.default.DefaultClusterClient": (
+        "django_valkey.async_cache.cluster_cache.client.AsyncDefaultClusterClient"
+    ),
+    "valkey_cache.core.client.default.DefaultClient": "valkey_cache.core.client.default.AsyncDefaultClient",
+    "valkey_cache.core.client.herd.HerdClient": "valkey_cache.core.client.herd.AsyncHerdClient",
+    "valkey_cache.core.client.shard.ShardClient": "valkey_cache.core.client.shard.AsyncShardClient",
+    "valkey_cache.core.client.sentinel.SentinelClient": (
+        "valkey_cache.core.client.sentinel.AsyncSentinelClient"
+    ),
+    "valkey_cache.core.client.cluster.ClusterClient": "valkey_cache.core.client.cluster.AsyncClusterClient",
 }
+
+# Options the async client of a sync cache may refuse (the asyncio cluster client takes
+# no pool class, and only max_connections): dropped for it, and reported by the checks.
+_ASYNC_DROPPABLE: Final = ("CONNECTION_POOL_CLASS", "CONNECTION_POOL_KWARGS")
 
 DEFAULT_ASYNC_CLIENT: Final = "django_valkey.async_cache.client.default.AsyncDefaultClient"
 
@@ -151,17 +185,22 @@ def merged_options(options: Mapping[str, Any], names: Mapping[str, str]) -> Pars
     return merged
 
 
-def connection_factory_setting(client: Any) -> str | None:
-    """``DJANGO_VALKEY_CONNECTION_FACTORY`` when it suits ``client``'s kind, else None.
+def connection_factory_setting(client: Any, base: str | None = None) -> str | None:
+    """``DJANGO_VALKEY_CONNECTION_FACTORY`` when it suits ``client``, else None.
 
-    One site may hold sync and async caches; the global factory applies to the clients
-    of its own kind, the others keep their ``CONNECTION_FACTORY_PATH``.
+    One site may hold sync and async caches, and caches of several topologies; the
+    global factory applies to the clients of its own kind (sync or async) and, when
+    ``base`` names a factory class, only if it is a subclass of it (a sentinel or
+    cluster client needs a factory of its topology). The others keep their
+    ``CONNECTION_FACTORY_PATH``.
     """
     path = global_values().get(CONNECTION_FACTORY_SETTING)
     if not path:
         return None
     factory = resolve_class(CONNECTION_FACTORY_SETTING, path)
     if is_async_class(factory, "connect") != isinstance(client, AsyncClientCommands):
+        return None
+    if base is not None and not issubclass(factory, import_string(base)):
         return None
     return path if isinstance(path, str) else f"{factory.__module__}.{factory.__qualname__}"
 
@@ -291,10 +330,10 @@ def build_config(
     async_class = async_params = None
     dropped: tuple[tuple[str, Any], ...] = ()
     if getattr(cache_class, "NATIVE_ASYNC", False):
-        async_class = async_client_class(options)
+        async_class = async_client_class(options, client_class)
         async_opts, dropped = async_options(options)
         async_params = {**params, "OPTIONS": async_opts}
-        probe_client(async_class, server, async_params)
+        dropped += probe_async_client(async_class, server, async_params, options)
     return CacheConfig(
         client_class=client_class,
         params=config_params,
@@ -314,6 +353,29 @@ def probe_client(client_class: type[Any], server: Any, params: Mapping[str, Any]
     return client_class(server, params, _Probe(params))
 
 
+def probe_async_client(
+    client_class: type[Any], server: Any, params: dict[str, Any], options: Mapping[str, Any]
+) -> tuple[tuple[str, Any], ...]:
+    """Validate the async client of a sync cache; an option it refuses that was given
+    for the sync client (not as ``ASYNC_<NAME>``) is dropped from ``params["OPTIONS"]``.
+
+    Returns the dropped ``(option, value)`` pairs.
+    """
+    dropped: list[tuple[str, Any]] = []
+    while True:
+        try:
+            probe_client(client_class, server, params)
+        except ConfigurationError as exc:
+            name, async_opts = exc.option, params["OPTIONS"]
+            if name not in _ASYNC_DROPPABLE or name not in async_opts or options.get(f"ASYNC_{name}"):
+                raise
+            dropped.append((name, options.get(name)))
+            # A new object: factories are shared per options object.
+            params["OPTIONS"] = ParsedOptions({k: v for k, v in async_opts.items() if k != name})
+            continue
+        return tuple(dropped)
+
+
 class _Probe:
     """Stands in for the cache while a client is built only to validate options."""
 
@@ -330,16 +392,16 @@ class _Probe:
 # -- the async twin of a sync cache's options --------------------------------------------
 
 
-def async_client_class(options: Mapping[str, Any]) -> type[Any]:
-    """``ASYNC_CLIENT_CLASS``, else the async twin of ``CLIENT_CLASS``, else the default."""
+def async_client_class(options: Mapping[str, Any], client_class: type[Any]) -> type[Any]:
+    """``ASYNC_CLIENT_CLASS``, else the async twin of the sync ``client_class`` (of its
+    nearest base class that has one: a subclass of ``ShardClient`` gets
+    ``AsyncShardClient``), else the default."""
     explicit = options.get("ASYNC_CLIENT_CLASS")
     if explicit:
         return resolve_class("ASYNC_CLIENT_CLASS", explicit)
-    sync = options.get("CLIENT_CLASS")
-    if sync:
-        cls = resolve_class("CLIENT_CLASS", sync)
-        if issubclass(cls, AsyncClientCommands):
-            return cls
+    if issubclass(client_class, AsyncClientCommands):
+        return client_class
+    for cls in client_class.__mro__:
         twin = _ASYNC_TWINS.get(f"{cls.__module__}.{cls.__qualname__}")
         if twin:
             return resolve_class("CLIENT_CLASS", twin)
@@ -357,6 +419,9 @@ def async_options(
     """
     result = ParsedOptions(options)
     dropped: list[tuple[str, Any]] = []
+    explicit_kwargs = options.get("ASYNC_CONNECTION_POOL_KWARGS")
+    if explicit_kwargs is not None:
+        result["CONNECTION_POOL_KWARGS"] = explicit_kwargs
     for name, probe in _KIND_PROBES.items():
         explicit = options.get(f"ASYNC_{name}")
         if explicit:

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 
 from .closing import close_async_soon
-from .commands import DJANGO_COMMANDS, EXTRA_COMMANDS, client_method
+from .commands import DJANGO_COMMANDS, EXTRA_COMMANDS, client_method, refreshes_on_miss
 
 if TYPE_CHECKING:
     from valkey_cache.core.client.sync import ClientCommands
@@ -114,7 +114,9 @@ class BackendCommands(BaseCache):
             return value
         if callable(default):
             default = default()
-        self.add(key, default, timeout=timeout, version=version)
+        if not self.add(key, default, timeout=timeout, version=version) and refreshes_on_miss(self.client):
+            self.set(key, default, timeout=timeout, version=version)
+            return default
         # Read back: a value another client added meanwhile wins.
         return self.get(key, default, version=version)
 
@@ -194,7 +196,10 @@ class BackendCommands(BaseCache):
             return value
         if callable(default):
             default = default()
-        await self.aadd(key, default, timeout=timeout, version=version)
+        added = await self.aadd(key, default, timeout=timeout, version=version)
+        if not added and refreshes_on_miss(self.async_client):
+            await self.aset(key, default, timeout=timeout, version=version)
+            return default
         return await self.aget(key, default, version=version)
 
     async def aincr_version(self, key: Any, delta: int = 1, version: Any = None) -> int:

@@ -1,35 +1,23 @@
-"""The asyncio connection factory: pools per event loop, client objects shared per pool."""
+"""The asyncio connection factories: pools per event loop, client objects shared per pool."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
-from valkey.asyncio import Valkey as AsyncValkey
-
 from valkey_cache.core.async_pool import AsyncConnectionFactory as CoreAsyncConnectionFactory
+from valkey_cache.core.sentinel_pool import (
+    AsyncSentinelConnectionFactory as CoreAsyncSentinelConnectionFactory,
+)
 
-from ..pool import SharedFactory, client_identity, disconnect_idle, shared_client
+from ..sharing import AsyncSharedClients
 
 
-class AsyncConnectionFactory(SharedFactory, CoreAsyncConnectionFactory):
+class AsyncConnectionFactory(AsyncSharedClients, CoreAsyncConnectionFactory):
     path_pool_cls = "valkey.asyncio.connection.ConnectionPool"
     path_base_cls = "valkey.asyncio.client.Valkey"
 
-    def __init__(self, options: Mapping[str, Any]) -> None:
-        if self.built_for(options):
-            return
-        super().__init__(options)
-        self._client_identity = client_identity(self)
-        self.share(options)
 
-    async def get_connection(self, params: dict[str, Any]) -> AsyncValkey:
-        pool = self.get_or_create_connection_pool(params)
-        client: AsyncValkey = shared_client(self, pool, self._client_identity)
-        return client
-
-    async def disconnect(self, connection: AsyncValkey) -> None:
-        await disconnect_idle(connection.connection_pool)
+class AsyncSentinelConnectionFactory(AsyncSharedClients, CoreAsyncSentinelConnectionFactory):
+    """django-valkey 0.4's path for the asyncio Sentinel factory: the default of
+    ``AsyncSentinelClient`` (and of ``SentinelClient``'s async methods)."""
 
 
-__all__ = ["AsyncConnectionFactory"]
+__all__ = ["AsyncConnectionFactory", "AsyncSentinelConnectionFactory"]

@@ -13,7 +13,7 @@ from valkey.exceptions import ConnectionError as ValkeyConnectionError
 from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 
 from ..progress import Progress
-from ..server import CacheServer
+from ..server import CacheServer, Node
 
 ACTIONS = ("info", "ping", "keys", "delete_pattern", "clear")
 
@@ -22,7 +22,8 @@ class Command(BaseCommand):
     help = (
         "Inspect or maintain a Valkey cache: info, ping, keys PATTERN, "
         "delete_pattern PATTERN, clear. PATTERN is a glob on the cache's own keys: "
-        "the KEY_PREFIX and VERSION are added, as for cache.iter_keys()."
+        "the KEY_PREFIX and VERSION are added, as for cache.iter_keys(). Every shard of a "
+        "shard client and every primary of a cluster is visited."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -71,27 +72,16 @@ class Command(BaseCommand):
     # -- actions ------------------------------------------------------------------------
 
     def do_ping(self, cache: Any, server: CacheServer, options: dict[str, Any]) -> None:
-        start = time.perf_counter()
-        server.call("ping")
-        elapsed = (time.perf_counter() - start) * 1000
-        self.stdout.write(f"PONG from {server.address} in {elapsed:.2f} ms")
+        for node in server.nodes:
+            start = time.perf_counter()
+            node.call("ping")
+            elapsed = (time.perf_counter() - start) * 1000
+            self.stdout.write(f"PONG from {node.address} in {elapsed:.2f} ms")
 
     def do_info(self, cache: Any, server: CacheServer, options: dict[str, Any]) -> None:
-        info = server.call("info")
+        blocks = [self._node_rows(node) for node in server.nodes]
         client = cache.client
-        version = info.get("valkey_version") or info.get("redis_version", "?")
-        mode = info.get("server_mode") or info.get("redis_mode", "?")
         rows = [
-            ("server", f"{info.get('server_name', 'valkey')} {version} ({mode})"),
-            ("address", f"{server.address} db {server.db}"),
-            ("uptime", f"{info.get('uptime_in_seconds', '?')} s"),
-            ("clients", f"{info.get('connected_clients', '?')} connected"),
-            (
-                "memory",
-                f"{info.get('used_memory_human', '?')} used, maxmemory "
-                f"{info.get('maxmemory_human', '?')} ({info.get('maxmemory_policy', '?')})",
-            ),
-            ("keys", f"{server.call('dbsize'):,} in db {server.db}"),
             ("backend", _name(type(cache))),
             ("client", _name(type(client))),
             ("serializer", _name(type(client._serializer))),
@@ -102,15 +92,39 @@ class Command(BaseCommand):
                 f"default timeout {cache.default_timeout!r}",
             ),
         ]
-        width = max(len(name) for name, _ in rows)
-        for name, value in rows:
-            self.stdout.write(f"{name.rjust(width)}: {value}")
+        if len(blocks) > 1:
+            rows.insert(0, ("servers", f"{len(blocks)}, {server.dbsize():,} keys in all"))
+        blocks.append(rows)
+        width = max(len(name) for block in blocks for name, _ in block)
+        for index, block in enumerate(blocks):
+            if index:
+                self.stdout.write("")
+            for name, value in block:
+                self.stdout.write(f"{name.rjust(width)}: {value}")
+
+    @staticmethod
+    def _node_rows(node: Node) -> list[tuple[str, str]]:
+        info = node.call("info")
+        version = info.get("valkey_version") or info.get("redis_version", "?")
+        mode = info.get("server_mode") or info.get("redis_mode", "?")
+        return [
+            ("server", f"{info.get('server_name', 'valkey')} {version} ({mode})"),
+            ("address", node.where),
+            ("uptime", f"{info.get('uptime_in_seconds', '?')} s"),
+            ("clients", f"{info.get('connected_clients', '?')} connected"),
+            (
+                "memory",
+                f"{info.get('used_memory_human', '?')} used, maxmemory "
+                f"{info.get('maxmemory_human', '?')} ({info.get('maxmemory_policy', '?')})",
+            ),
+            ("keys", f"{int(node.call('dbsize')):,} in db {node.db}"),
+        ]
 
     def do_keys(self, cache: Any, server: CacheServer, options: dict[str, Any]) -> None:
         raw = options["raw"]
         reverse = cache.client.reverse_key
         count = 0
-        for batch in self._scan(cache, server, options, "keys"):
+        for _, batch in self._scan(cache, server, options, "keys"):
             for key in batch:
                 text = key.decode(errors="backslashreplace")
                 if not raw:
@@ -125,62 +139,63 @@ class Command(BaseCommand):
     def do_delete_pattern(self, cache: Any, server: CacheServer, options: dict[str, Any]) -> None:
         match = cache.make_pattern(options["pattern"], version=options["key_version"])
         dry_run = options["dry_run"]
-        where = f"cache {options['alias']!r} ({server.address} db {server.db})"
+        where = f"cache {options['alias']!r} ({server.where})"
         if not dry_run and not self._confirm(
             options, f"Delete every key matching {str(match)!r} in {where}?"
         ):
             return
         delete = getattr(cache.client, "_delete_command", "unlink")
         total = 0
-        for batch in self._scan(cache, server, options, "delete_pattern"):
+        for node, batch in self._scan(cache, server, options, "delete_pattern"):
             if dry_run:
                 total += len(batch)
                 if options["verbosity"] >= 2:
                     for key in batch:
                         self.stdout.write(key.decode(errors="backslashreplace"))
             else:
-                total += int(server.call(delete, *batch))
+                total += node.delete(delete, batch)
         verb = "Would delete" if dry_run else "Deleted"
         self.stdout.write(f"{verb} {total:,} keys matching {str(match)!r} in {where}")
 
     def do_clear(self, cache: Any, server: CacheServer, options: dict[str, Any]) -> None:
-        size = int(server.call("dbsize"))
-        where = f"cache {options['alias']!r} ({server.address} db {server.db})"
+        size = server.dbsize()
+        where = f"cache {options['alias']!r} ({server.where})"
         if options["dry_run"]:
-            self.stdout.write(f"Would remove all {size:,} keys of db {server.db} in {where}")
+            self.stdout.write(f"Would remove all {size:,} keys of {where}")
             return
-        if not self._confirm(
-            options,
-            f"Remove all {size:,} keys of db {server.db} in {where}, whatever their prefix?",
-        ):
+        if not self._confirm(options, f"Remove all {size:,} keys of {where}, whatever their prefix?"):
             return
-        server.call("flushdb")
+        for node in server.nodes:
+            node.call("flushdb")
         self.stdout.write(f"Removed {size:,} keys from {where}")
 
     # -- helpers ------------------------------------------------------------------------
 
     def _scan(
         self, cache: Any, server: CacheServer, options: dict[str, Any], label: str
-    ) -> Iterator[list[bytes]]:
-        """Batches of stored keys matching the pattern, with a progress bar."""
+    ) -> Iterator[tuple[Node, list[bytes]]]:
+        """``(node, batch)`` of stored keys matching the pattern, node by node, with a
+        progress bar."""
         match = cache.make_pattern(options["pattern"], version=options["key_version"])
         count = options["itersize"] or getattr(cache.client, "_scan_itersize", 100)
         show = options["progress"]
         if show is None:
             show = self.stderr.isatty()
-        progress = Progress(self._write_err, label, int(server.call("dbsize")), show)
-        cursor, steps, matched = 0, 0, 0
-        while True:
-            cursor, keys = server.call("scan", cursor, match=match, count=count)
-            steps += 1
-            matched += len(keys)
-            scanned = min(steps * count, progress.total) if progress.total else steps * count
-            progress.update(scanned, matched)
-            if keys:
-                yield keys
-            if not cursor:
-                progress.finish(progress.total or scanned, matched)
-                return
+        progress = Progress(self._write_err, label, server.dbsize(), show)
+        steps, matched = 0, 0
+        for node in server.nodes:
+            cursor = 0
+            while True:
+                cursor, keys = node.scan(cursor, match, count)
+                steps += 1
+                matched += len(keys)
+                scanned = min(steps * count, progress.total) if progress.total else steps * count
+                progress.update(scanned, matched)
+                if keys:
+                    yield node, keys
+                if not cursor:
+                    break
+        progress.finish(progress.total or steps * count, matched)
 
     def _write_err(self, text: str) -> None:
         self.stderr.write(text, ending="")

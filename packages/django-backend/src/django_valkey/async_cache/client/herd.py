@@ -1,0 +1,17 @@
+"""The asyncio herd client (django-valkey 0.4's path); see ``django_valkey.client.herd``."""
+
+from __future__ import annotations
+
+from valkey.asyncio import Valkey as AsyncValkey
+
+from valkey_cache.core.client.herd import AsyncHerdClient as CoreAsyncHerdClient
+
+from ...base_client import BaseClient, Marker
+
+
+class AsyncHerdClient(BaseClient[AsyncValkey], CoreAsyncHerdClient):
+    CONNECTION_FACTORY_PATH = "django_valkey.async_cache.pool.AsyncConnectionFactory"
+    MARKER_CLASS = Marker
+
+
+__all__ = ["AsyncHerdClient"]
