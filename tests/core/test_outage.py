@@ -54,7 +54,8 @@ async def test_ignore_exceptions_reads_miss_writes_noop(kind: str, caplog: pytes
         assert await cache.delete_many(["a"]) == 0
         assert await cache.has_key("k") is False
         assert await cache.collect("iter_keys", "*") == []
-        assert await cache.get_or_set("k", 5) is None
+        assert await cache.get_or_set("k", 5) == 5
+        assert await cache.get_or_set("k", lambda: 6) == 6
     assert any("myapp" in r.name and "127.0.0.1" in r.getMessage() for r in caplog.records)
     assert all("hunter2" not in r.getMessage() for r in caplog.records)
     with pytest.raises(ConnectionInterrupted):  # callers act on these answers

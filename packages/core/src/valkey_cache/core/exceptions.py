@@ -78,6 +78,9 @@ def redact_url(url: str) -> str:
 def describe_server(connection: Any) -> str:
     """Return ``host:port`` (or the socket path) of a valkey-py client, never the password."""
     pool = getattr(connection, "connection_pool", None)
+    service = getattr(pool, "service_name", None)
+    if service:
+        return f"sentinel service {service!r}"
     kwargs: dict[str, Any] = getattr(pool, "connection_kwargs", None) or {}
     if "path" in kwargs:
         return f"unix://{kwargs['path']}"

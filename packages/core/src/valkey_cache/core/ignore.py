@@ -14,7 +14,7 @@ from typing import Any
 from .exceptions import ConnectionInterrupted
 
 # What each command returns while the server cannot be reached. Anything not listed
-# returns None. ``get`` and ``get_or_set`` get their ``default``.
+# returns None. ``get`` returns its ``default``; ``get_or_set`` its default, called if callable.
 OUTAGE_RESULTS: dict[str, Any] = {
     "get_many": dict,
     "mget": dict,
@@ -72,6 +72,9 @@ NEVER_IGNORED = frozenset({"incr", "decr", "incr_version", "decr_version", "get_
 def _outage_value(name: str, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> Any:
     if name == "get":
         return kwargs.get("default", args[1] if len(args) > 1 else None)
+    if name == "get_or_set":  # the caller still gets its value, computed here
+        default = kwargs.get("default", args[1] if len(args) > 1 else None)
+        return default() if callable(default) else default
     result = OUTAGE_RESULTS.get(name)
     return result() if callable(result) else result
 
