@@ -116,3 +116,21 @@ def test_errors(url: str) -> None:
             valkey_command("ping")
         with pytest.raises(CommandError, match="cannot reach Valkey"):
             valkey_command("ping", alias="dead")
+
+
+def test_advise_samples_values_through_the_cache(url: str, raw_valkey: valkey.Valkey) -> None:
+    cache = caches["default"]
+    cache.set_many({f"page:{i}": {"html": "<p>" + "word " * 40 + "</p>", "id": i} for i in range(30)})
+    cache.set("other", "x")
+    raw_valkey.hset("a-hash", "f", "v")  # not a string value: skipped
+    out, err = valkey_command("advise", "page:*", sample=12)
+    assert "measuring 12 values" in err
+    assert "| pickle | identity |" in out
+    assert "| serializer | compressor | bytes |" in out
+
+
+def test_advise_without_values(url: str) -> None:
+    with pytest.raises(CommandError, match="No values to sample"):
+        valkey_command("advise", "nothing:*")
+    with pytest.raises(CommandError, match="--sample"):
+        valkey_command("advise", sample=0)

@@ -1,4 +1,4 @@
-"""``manage.py valkey info|ping|keys PATTERN|delete_pattern PATTERN|clear [--alias NAME]``."""
+"""``manage.py valkey ACTION [PATTERN] [--alias NAME]``: info, ping, keys, delete_pattern, clear, advise."""
 
 from __future__ import annotations
 
@@ -15,13 +15,14 @@ from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 from ..progress import Progress
 from ..server import CacheServer, Node
 
-ACTIONS = ("info", "ping", "keys", "delete_pattern", "clear")
+ACTIONS = ("info", "ping", "keys", "delete_pattern", "clear", "advise")
 
 
 class Command(BaseCommand):
     help = (
         "Inspect or maintain a Valkey cache: info, ping, keys PATTERN, "
-        "delete_pattern PATTERN, clear. PATTERN is a glob on the cache's own keys: "
+        "delete_pattern PATTERN, clear, advise [PATTERN] (compare serializers and compressors "
+        "on a sample of the stored values). PATTERN is a glob on the cache's own keys: "
         "the KEY_PREFIX and VERSION are added, as for cache.iter_keys(). Every shard of a "
         "shard client and every primary of a cluster is visited."
     )
@@ -34,6 +35,7 @@ class Command(BaseCommand):
         parser.add_argument("--itersize", type=int, help="keys asked per SCAN step")
         parser.add_argument("--raw", action="store_true", help="keys: print stored keys (with prefix)")
         parser.add_argument("--dry-run", action="store_true", help="delete_pattern, clear: only count")
+        parser.add_argument("--sample", type=int, default=200, help="advise: values to sample (default 200)")
         parser.add_argument(
             "--noinput",
             "--no-input",
@@ -168,6 +170,43 @@ class Command(BaseCommand):
         for node in server.nodes:
             node.call("flushdb")
         self.stdout.write(f"Removed {size:,} keys from {where}")
+
+    def do_advise(self, cache: Any, server: CacheServer, options: dict[str, Any]) -> None:
+        """Sample stored values (decoded as this cache reads them) and measure every
+        serializer x compressor pair on them."""
+        try:
+            from valkey_cache.compressors import advisor
+        except ImportError as exc:
+            raise CommandError(
+                'advise needs the compressors distribution: pip install "django-valkey[compressors]"'
+            ) from exc
+        from valkey.exceptions import ResponseError
+
+        from valkey_cache.core.client.base import MISS
+
+        if options["sample"] < 1:
+            raise CommandError("--sample must be at least 1")
+        options["pattern"] = options["pattern"] or "*"
+        values: list[Any] = []
+        for node, batch in self._scan(cache, server, options, "sampling"):
+            for key in batch:
+                try:
+                    raw = node.call("get", key)
+                except ResponseError:  # not a string value (a hash, a set...)
+                    continue
+                value = MISS if raw is None else cache.client.decode_or_miss(raw, key)
+                if value is not MISS:
+                    values.append(value)
+                if len(values) >= options["sample"]:
+                    break
+            if len(values) >= options["sample"]:
+                break
+        if not values:
+            raise CommandError(
+                f"No values to sample for {options['pattern']!r} in cache {options['alias']!r}"
+            )
+        self.stderr.write(f"measuring {len(values):,} values")
+        self.stdout.write(advisor.format_table(advisor.advise(values), sort_by="size"))
 
     # -- helpers ------------------------------------------------------------------------
 
