@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 
+from valkey_cache.core.client.extras import AsyncValkeyExtras
+
 from .closing import DONE, close_async_soon
 from .commands import (
     DJANGO_COMMANDS,
@@ -23,14 +25,12 @@ from .commands import (
 )
 
 if TYPE_CHECKING:
-    from valkey_cache.core.client.asynchronous import AsyncClientCommands
-
     from .settings import CacheConfig
 
 _MISSING: Any = object()
 
 
-class AsyncBackendCommands(BaseCache):
+class AsyncBackendCommands(BaseCache, AsyncValkeyExtras):
     """Django's cache API (and the Valkey extras) as coroutines."""
 
     is_async: ClassVar[bool] = True
@@ -213,61 +213,7 @@ class AsyncBackendCommands(BaseCache):
     async def adecr_version(self, key: Any, delta: int = 1, version: Any = None) -> int:
         return await self.decr_version(key, delta, version)
 
-    if TYPE_CHECKING:
-        mget = AsyncClientCommands.mget
-        mset = AsyncClientCommands.mset
-        delete_pattern = AsyncClientCommands.delete_pattern
-        ttl = AsyncClientCommands.ttl
-        pttl = AsyncClientCommands.pttl
-        expire = AsyncClientCommands.expire
-        pexpire = AsyncClientCommands.pexpire
-        expire_at = AsyncClientCommands.expire_at
-        pexpire_at = AsyncClientCommands.pexpire_at
-        persist = AsyncClientCommands.persist
-        keys = AsyncClientCommands.keys
-        iter_keys = AsyncClientCommands.iter_keys
-        get_lock = AsyncClientCommands.get_lock
-        lock = AsyncClientCommands.lock
-        sadd = AsyncClientCommands.sadd
-        scard = AsyncClientCommands.scard
-        sdiff = AsyncClientCommands.sdiff
-        sdiffstore = AsyncClientCommands.sdiffstore
-        sinter = AsyncClientCommands.sinter
-        sinterstore = AsyncClientCommands.sinterstore
-        smismember = AsyncClientCommands.smismember
-        sismember = AsyncClientCommands.sismember
-        smembers = AsyncClientCommands.smembers
-        smove = AsyncClientCommands.smove
-        spop = AsyncClientCommands.spop
-        srandmember = AsyncClientCommands.srandmember
-        srem = AsyncClientCommands.srem
-        sscan = AsyncClientCommands.sscan
-        sscan_iter = AsyncClientCommands.sscan_iter
-        sunion = AsyncClientCommands.sunion
-        sunionstore = AsyncClientCommands.sunionstore
-        hset = AsyncClientCommands.hset
-        hget = AsyncClientCommands.hget
-        hmget = AsyncClientCommands.hmget
-        hgetall = AsyncClientCommands.hgetall
-        hdel = AsyncClientCommands.hdel
-        hlen = AsyncClientCommands.hlen
-        hkeys = AsyncClientCommands.hkeys
-        hexists = AsyncClientCommands.hexists
-        zadd = AsyncClientCommands.zadd
-        zcard = AsyncClientCommands.zcard
-        zcount = AsyncClientCommands.zcount
-        zincrby = AsyncClientCommands.zincrby
-        zpopmax = AsyncClientCommands.zpopmax
-        zpopmin = AsyncClientCommands.zpopmin
-        zrange = AsyncClientCommands.zrange
-        zrevrange = AsyncClientCommands.zrevrange
-        zrangebyscore = AsyncClientCommands.zrangebyscore
-        zrevrangebyscore = AsyncClientCommands.zrevrangebyscore
-        zrank = AsyncClientCommands.zrank
-        zrem = AsyncClientCommands.zrem
-        zremrangebyscore = AsyncClientCommands.zremrangebyscore
-        zscore = AsyncClientCommands.zscore
-    else:
+    if not TYPE_CHECKING:
 
         def __getattr__(self, name: str) -> Any:
             # ``a<command>``: the same coroutine as ``<command>`` (django-valkey 0.4).

@@ -14,18 +14,18 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 
+from valkey_cache.core.client.extras import ValkeyExtras
+
 from .closing import close_async_soon
 from .commands import DJANGO_COMMANDS, EXTRA_COMMANDS, client_method, refreshes_on_miss
 
 if TYPE_CHECKING:
-    from valkey_cache.core.client.sync import ClientCommands
-
     from .settings import CacheConfig
 
 _MISSING: Any = object()
 
 
-class BackendCommands(BaseCache):
+class BackendCommands(BaseCache, ValkeyExtras):
     """Django's cache API on a blocking client, and its ``a``-methods on an asyncio one."""
 
     #: The ``a``-methods run on a second client, on valkey.asyncio.
@@ -215,61 +215,7 @@ class BackendCommands(BaseCache):
         if async_client is not None:
             await async_client.close()
 
-    if TYPE_CHECKING:
-        mget = ClientCommands.mget
-        mset = ClientCommands.mset
-        delete_pattern = ClientCommands.delete_pattern
-        ttl = ClientCommands.ttl
-        pttl = ClientCommands.pttl
-        expire = ClientCommands.expire
-        pexpire = ClientCommands.pexpire
-        expire_at = ClientCommands.expire_at
-        pexpire_at = ClientCommands.pexpire_at
-        persist = ClientCommands.persist
-        keys = ClientCommands.keys
-        iter_keys = ClientCommands.iter_keys
-        get_lock = ClientCommands.get_lock
-        lock = ClientCommands.lock
-        sadd = ClientCommands.sadd
-        scard = ClientCommands.scard
-        sdiff = ClientCommands.sdiff
-        sdiffstore = ClientCommands.sdiffstore
-        sinter = ClientCommands.sinter
-        sinterstore = ClientCommands.sinterstore
-        smismember = ClientCommands.smismember
-        sismember = ClientCommands.sismember
-        smembers = ClientCommands.smembers
-        smove = ClientCommands.smove
-        spop = ClientCommands.spop
-        srandmember = ClientCommands.srandmember
-        srem = ClientCommands.srem
-        sscan = ClientCommands.sscan
-        sscan_iter = ClientCommands.sscan_iter
-        sunion = ClientCommands.sunion
-        sunionstore = ClientCommands.sunionstore
-        hset = ClientCommands.hset
-        hget = ClientCommands.hget
-        hmget = ClientCommands.hmget
-        hgetall = ClientCommands.hgetall
-        hdel = ClientCommands.hdel
-        hlen = ClientCommands.hlen
-        hkeys = ClientCommands.hkeys
-        hexists = ClientCommands.hexists
-        zadd = ClientCommands.zadd
-        zcard = ClientCommands.zcard
-        zcount = ClientCommands.zcount
-        zincrby = ClientCommands.zincrby
-        zpopmax = ClientCommands.zpopmax
-        zpopmin = ClientCommands.zpopmin
-        zrange = ClientCommands.zrange
-        zrevrange = ClientCommands.zrevrange
-        zrangebyscore = ClientCommands.zrangebyscore
-        zrevrangebyscore = ClientCommands.zrevrangebyscore
-        zrank = ClientCommands.zrank
-        zrem = ClientCommands.zrem
-        zremrangebyscore = ClientCommands.zremrangebyscore
-        zscore = ClientCommands.zscore
-    else:
+    if not TYPE_CHECKING:
 
         def __getattr__(self, name: str) -> Any:
             # ``a<command>`` for the Valkey extras (``attl``, ``adelete_pattern``...),
