@@ -1,10 +1,12 @@
 """CPU time per Django cache call with the server connection replaced by a stub.
 
 Run it with the Python of a benchmark venv (built by ``django_backends.py``), e.g.
-``.venvs/bench-ours/bin/python benchmarks/django_cpu.py ours`` and
-``.venvs/bench-django-valkey/bin/python benchmarks/django_cpu.py django-valkey-0.4``.
-No server is contacted: the stub answers GET/SET with a fixed pickle, so the figures are
-the library's own cost per call, steady even on a busy machine.
+``.venvs/bench-ours/bin/python benchmarks/django_cpu.py ours``,
+``.venvs/bench-django-valkey/bin/python benchmarks/django_cpu.py django-valkey-0.4`` and
+``.venvs/bench-django-redis/bin/python benchmarks/django_cpu.py django-redis``.
+No server is contacted: the stub stands in for the valkey-py/redis-py client in
+``client._clients[0]`` (the layout all three share) and answers with fixed replies, so
+the figures are the library's own cost per call, steady even on a busy machine.
 """
 
 from __future__ import annotations
@@ -19,10 +21,9 @@ from typing import Any
 import django
 from django.conf import settings
 
-settings.configure(
-    CACHES={"default": {"BACKEND": "django_valkey.cache.ValkeyCache", "LOCATION": "valkey://127.0.0.1:1"}},
-    USE_TZ=True,
-)
+REDIS = "redis" in " ".join(sys.argv[1:])
+BACKEND = "django_redis.cache.RedisCache" if REDIS else "django_valkey.cache.ValkeyCache"
+settings.configure(CACHES={"default": {"BACKEND": BACKEND, "LOCATION": "redis://127.0.0.1:1"}}, USE_TZ=True)
 django.setup()
 
 from django.core.cache import caches  # noqa: E402  (after settings.configure)
@@ -39,6 +40,14 @@ class Stub:
     def set(self, *args: Any, **kwargs: Any) -> bool:
         return True
 
+    def eval(self, *args: Any) -> int:
+        return 2
+
+    def unlink(self, *keys: str) -> int:
+        return 1
+
+    delete = unlink
+
 
 def cpu_us(call: Callable[[], object], n: int = 20000) -> float:
     started = time.process_time()
@@ -54,6 +63,8 @@ def main() -> None:
         "get (hit)": lambda: cache.get("k"),
         "get (miss)": lambda: cache.get("missing"),
         "set": lambda: cache.set("k", "v", timeout=60),
+        "incr": lambda: cache.incr("k"),
+        "delete": lambda: cache.delete("k"),
     }
     label = sys.argv[1] if len(sys.argv) > 1 else "backend"
     for name, call in workloads.items():

@@ -12,12 +12,13 @@ from typing import Any, Generic, TypeVar
 from ..exceptions import ConnectionInterrupted
 from . import logic
 from .binding import async_command, async_iterator
+from .direct import AsyncDirectCommands
 from .ops import CONNECTION_ERRORS, Op
 
 Backend = TypeVar("Backend")
 
 
-class AsyncClientCommands(Generic[Backend]):
+class AsyncClientCommands(AsyncDirectCommands, Generic[Backend]):
     """Mix into a :class:`BaseClient` for the asyncio command set (every method awaits)."""
 
     _server: list[str]
@@ -65,12 +66,17 @@ class AsyncClientCommands(Generic[Backend]):
             client = clients[index] = await self.connect(index)
         return client, index
 
+    def _direct_connection(self) -> Any:
+        """This loop's connected client when there is one location and the stock routing."""
+        clients = self._clients_here()
+        if len(clients) == 1 and type(self).get_client is _STOCK_GET_CLIENT:
+            return clients[0]
+        return None
+
     def _connection_for(self, op: Op) -> Any:
         """The client for ``op``, or a coroutine giving it when it must connect first."""
-        clients = self._clients_here()
-        if len(clients) == 1 and clients[0] is not None and type(self).get_client is _STOCK_GET_CLIENT:
-            return clients[0]
-        return self.get_client(write=op.write, key=op.route)
+        conn = self._direct_connection()
+        return self.get_client(write=op.write, key=op.route) if conn is None else conn
 
     async def connect(self, index: int = 0) -> Backend:
         return await self.connection_factory.connect(self._server[index])  # type: ignore[no-any-return]
@@ -95,20 +101,14 @@ class AsyncClientCommands(Generic[Backend]):
         except CONNECTION_ERRORS as exc:
             raise ConnectionInterrupted(server="(closing)") from exc
 
-    set = async_command(logic.cmd_set)
-    add = async_command(logic.cmd_add)
-    get = async_command(logic.cmd_get)
     get_many = async_command(logic.cmd_get_many)
     mget = async_command(logic.cmd_mget)
     set_many = async_command(logic.cmd_set_many)
     mset = async_command(logic.cmd_mset)
-    delete = async_command(logic.cmd_delete)
     delete_many = async_command(logic.cmd_delete_many)
     delete_pattern = async_command(logic.cmd_delete_pattern)
     clear = async_command(logic.cmd_clear)
     has_key = async_command(logic.cmd_has_key)
-    incr = async_command(logic.cmd_incr)
-    decr = async_command(logic.cmd_decr)
     incr_version = async_command(logic.cmd_incr_version)
     decr_version = async_command(logic.cmd_decr_version)
     touch = async_command(logic.cmd_touch)

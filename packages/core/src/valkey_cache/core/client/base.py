@@ -173,6 +173,13 @@ class BaseClient(Generic[Backend]):
             )
             return MISS
 
+    def value_or_default(self, raw: bytes | None, key: Any, default: Any) -> Any:
+        """What a read of ``key`` returns: the value, or ``default`` if absent or unreadable."""
+        if raw is None:
+            return default
+        value = self.decode_or_miss(raw, key)
+        return default if value is MISS else value
+
     def expiry_ms(self, timeout: Any) -> int | None:
         """Milliseconds to keep a value, None for forever; <= 0 means do not keep it."""
         if timeout is DEFAULT_TIMEOUT or timeout is self._default_marker:

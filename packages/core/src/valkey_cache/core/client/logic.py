@@ -31,6 +31,17 @@ def _not_found(key: Any) -> ValueError:
     return ValueError(f"Key {key!r} not found")
 
 
+def incr_script(ignore_key_check: bool) -> str:
+    return INCR_ANY if ignore_key_check else INCR_IF_EXISTS
+
+
+def incremented(key: Any, value: Any) -> Any:
+    """The result of an increment script; a missing key (nil) is Django's ValueError."""
+    if value is None:
+        raise _not_found(key)
+    return value
+
+
 # -- strings ---------------------------------------------------------------------------
 
 
@@ -74,10 +85,7 @@ def cmd_get(
 ) -> Logic:
     nkey = c.make_key(key, version=version)
     raw = yield read("get", nkey, nkey)
-    if raw is None:
-        return default
-    value = c.decode_or_miss(raw, nkey)
-    return default if value is MISS else value
+    return c.value_or_default(raw, nkey, default)
 
 
 def cmd_get_many(c: BaseClient[Any], keys: Iterable[Any], version: Any = None, client: Any = None) -> Logic:
@@ -219,9 +227,8 @@ def cmd_incr(
     back with their TTL kept.
     """
     nkey = c.make_key(key, version=version)
-    script = INCR_ANY if ignore_key_check else INCR_IF_EXISTS
     try:
-        value = yield write("eval", nkey, script, 1, nkey, delta)
+        value = yield write("eval", nkey, incr_script(ignore_key_check), 1, nkey, delta)
     except ResponseError:
         raw = yield write("get", nkey, nkey)
         if raw is None:
@@ -233,9 +240,7 @@ def cmd_incr(
         value = current + delta
         yield write("set", nkey, nkey, c.encode(value), keepttl=True)
         return value
-    if value is None:
-        raise _not_found(key)
-    return value
+    return incremented(key, value)
 
 
 def cmd_decr(c: BaseClient[Any], key: Any, delta: int = 1, version: Any = None, client: Any = None) -> Logic:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import socket
 from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from types import CoroutineType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 from valkey.exceptions import ClusterError, ResponseError, SlotNotCoveredError, ValkeyClusterException
 from valkey.exceptions import ConnectionError as ValkeyConnectionError
@@ -123,6 +123,13 @@ def is_outage(exc: BaseException) -> bool:
     return isinstance(exc, ValkeyClusterException) and isinstance(exc.__cause__, CONNECTION_ERRORS)
 
 
+def raise_outage(exc: Exception, conn: Any) -> NoReturn:
+    """Re-raise ``exc``; a connection failure as :class:`ConnectionInterrupted` naming ``conn``."""
+    if isinstance(exc, ConnectionInterrupted) or not is_outage(exc):
+        raise exc
+    raise ConnectionInterrupted(connection=conn) from exc
+
+
 def _thrown(conn: Any, exc: Exception) -> Exception:
     """What to throw into the generator for a failed call; re-raises anything else."""
     if is_outage(exc):
@@ -153,12 +160,8 @@ def drive_sync(gen: Logic, connect: Connect, conn: Any = None) -> Any:
             op = gen.send(result)
     except StopIteration as stop:
         return stop.value
-    except ConnectionInterrupted:
-        raise
     except Exception as exc:
-        if is_outage(exc):
-            raise ConnectionInterrupted(connection=conn) from exc
-        raise
+        raise_outage(exc, conn)
 
 
 async def drive_async(gen: Logic, connect: Callable[[Op], Any], conn: Any = None) -> Any:
@@ -188,12 +191,8 @@ async def drive_async(gen: Logic, connect: Callable[[Op], Any], conn: Any = None
             op = gen.send(result)
     except StopIteration as stop:
         return stop.value
-    except ConnectionInterrupted:
-        raise
     except Exception as exc:
-        if is_outage(exc):
-            raise ConnectionInterrupted(connection=conn) from exc
-        raise
+        raise_outage(exc, conn)
 
 
 def iterate_sync(gen: Logic, connect: Connect, conn: Any = None) -> Iterator[Any]:
@@ -218,12 +217,8 @@ def iterate_sync(gen: Logic, connect: Connect, conn: Any = None) -> Iterator[Any
                 send = _call_sync(conn, item)
             except Exception as exc:
                 error = _thrown(conn, exc)
-    except ConnectionInterrupted:
-        raise
     except Exception as exc:
-        if is_outage(exc):
-            raise ConnectionInterrupted(connection=conn) from exc
-        raise
+        raise_outage(exc, conn)
 
 
 async def iterate_async(gen: Logic, connect: Callable[[Op], Any], conn: Any = None) -> AsyncIterator[Any]:
@@ -249,9 +244,5 @@ async def iterate_async(gen: Logic, connect: Callable[[Op], Any], conn: Any = No
                 send = await _call_async(conn, item)
             except Exception as exc:
                 error = _thrown(conn, exc)
-    except ConnectionInterrupted:
-        raise
     except Exception as exc:
-        if is_outage(exc):
-            raise ConnectionInterrupted(connection=conn) from exc
-        raise
+        raise_outage(exc, conn)

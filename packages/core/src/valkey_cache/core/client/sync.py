@@ -7,12 +7,13 @@ from typing import Any, Generic, TypeVar
 from ..exceptions import ConnectionInterrupted
 from . import logic
 from .binding import sync_command, sync_iterator
+from .direct import DirectCommands
 from .ops import CONNECTION_ERRORS, Op
 
 Backend = TypeVar("Backend")
 
 
-class ClientCommands(Generic[Backend]):
+class ClientCommands(DirectCommands, Generic[Backend]):
     """Mix into a :class:`BaseClient` for the blocking command set."""
 
     _clients: list[Any]
@@ -40,12 +41,16 @@ class ClientCommands(Generic[Backend]):
             client = self._clients[index] = self.connect(index)
         return client, index
 
-    def _connection_for(self, op: Op) -> Any:
+    def _direct_connection(self) -> Any:
+        """The connected client when there is one location and the stock routing, else None."""
         clients = self._clients
-        # One location and the stock routing: the connected client is the answer.
-        if len(clients) == 1 and clients[0] is not None and type(self).get_client is _STOCK_GET_CLIENT:
+        if len(clients) == 1 and type(self).get_client is _STOCK_GET_CLIENT:
             return clients[0]
-        return self.get_client(write=op.write, key=op.route)
+        return None
+
+    def _connection_for(self, op: Op) -> Any:
+        conn = self._direct_connection()
+        return self.get_client(write=op.write, key=op.route) if conn is None else conn
 
     def connect(self, index: int = 0) -> Backend:
         return self.connection_factory.connect(self._server[index])  # type: ignore[no-any-return]
@@ -71,20 +76,14 @@ class ClientCommands(Generic[Backend]):
     def __contains__(self, key: Any) -> bool:
         return bool(self.has_key(key))
 
-    set = sync_command(logic.cmd_set)
-    add = sync_command(logic.cmd_add)
-    get = sync_command(logic.cmd_get)
     get_many = sync_command(logic.cmd_get_many)
     mget = sync_command(logic.cmd_mget)
     set_many = sync_command(logic.cmd_set_many)
     mset = sync_command(logic.cmd_mset)
-    delete = sync_command(logic.cmd_delete)
     delete_many = sync_command(logic.cmd_delete_many)
     delete_pattern = sync_command(logic.cmd_delete_pattern)
     clear = sync_command(logic.cmd_clear)
     has_key = sync_command(logic.cmd_has_key)
-    incr = sync_command(logic.cmd_incr)
-    decr = sync_command(logic.cmd_decr)
     incr_version = sync_command(logic.cmd_incr_version)
     decr_version = sync_command(logic.cmd_decr_version)
     touch = sync_command(logic.cmd_touch)

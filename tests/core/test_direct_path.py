@@ -1,0 +1,120 @@
+"""The single-key commands that skip the generator driver (``client/direct.py``).
+
+Which path a call takes cannot be seen from the server, so these tests replace the
+drivers in ``binding`` with counters (the one stand-in here); every answer still comes
+from a real server.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from cachetest import make_cache
+
+from valkey_cache.core import ConnectionInterrupted
+from valkey_cache.core.client import binding
+from valkey_cache.core.embedded import EmbeddedServer
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def driven(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Names of the commands that went through a driver."""
+    calls: list[str] = []
+
+    def counting(driver: Any) -> Any:
+        def drive(gen: Any, *args: Any) -> Any:
+            calls.append(gen.__name__.removeprefix("cmd_"))
+            return driver(gen, *args)
+
+        return drive
+
+    monkeypatch.setattr(binding, "drive_sync", counting(binding.drive_sync))
+    monkeypatch.setattr(binding, "drive_async", counting(binding.drive_async))
+    return calls
+
+
+async def test_connected_single_location_skips_the_driver(
+    kind: str, valkey_url: str, driven: list[str]
+) -> None:
+    cache = make_cache(kind, valkey_url, key_prefix="direct")
+    assert await cache.get("k") is None  # connects, through the driver
+    assert driven == ["get"]
+    driven.clear()
+    assert await cache.set("k", 1, timeout=30) is True
+    assert await cache.get("k") == 1
+    assert await cache.add("k", 2) is False
+    assert await cache.incr("k", 5) == 6
+    assert await cache.decr("k") == 5
+    assert await cache.delete("k") is True
+    assert await cache.delete("k") is False
+    assert await cache.get("k", "dflt") == "dflt"
+    assert driven == []
+
+
+async def test_rare_branches_fall_back_to_the_generators(
+    kind: str, valkey_url: str, driven: list[str], raw_valkey: Any
+) -> None:
+    cache = make_cache(kind, valkey_url, key_prefix="direct")
+    await cache.get("connect")
+    driven.clear()
+    await cache.set("k", "v")
+    assert await cache.set("k", "v", timeout=0) is False  # a timeout of 0 deletes
+    assert raw_valkey.exists("direct:1:k") == 0
+    assert await cache.add("k", "v", timeout=-1) is True  # absent: add "succeeds", stores nothing
+    assert raw_valkey.exists("direct:1:k") == 0
+    await cache.set("big", 2**63 - 1)
+    assert await cache.incr("big") == 2**63  # INCRBY refuses; the generator adds in Python
+    assert await cache.get("big") == 2**63
+    assert driven == ["set", "set", "incr"]
+    with pytest.raises(ValueError, match="'missing' not found"):
+        await cache.incr("missing")
+
+
+async def test_corrupt_value_is_a_miss_and_a_log_line(
+    kind: str, valkey_url: str, raw_valkey: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = make_cache(kind, valkey_url, key_prefix="direct")
+    await cache.get("connect")
+    raw_valkey.set("direct:1:bad", b"\x80\x05not a pickle")
+    with caplog.at_level(logging.WARNING, logger="valkey_cache"):
+        assert await cache.get("bad", "dflt") == "dflt"
+    assert any("direct:1:bad" in record.getMessage() for record in caplog.records)
+
+
+async def test_explicit_client_is_used(kind: str, valkey_url: str, driven: list[str]) -> None:
+    cache = make_cache(kind, valkey_url, key_prefix="direct")
+    inner = cache.inner.client
+    connection = inner.get_client(write=True)
+    if kind == "async":
+        connection = await connection
+    assert await cache.set("k", 1, client=connection) is True
+    assert await cache.get("k", client=connection) == 1
+    assert driven == []
+
+
+async def test_several_locations_go_through_the_driver(kind: str, valkey_url: str, driven: list[str]) -> None:
+    cache = make_cache(kind, [valkey_url, valkey_url], key_prefix="direct")
+    for _ in range(2):
+        await cache.set("k", 1)
+        assert await cache.get("k") == 1
+    assert driven == ["set", "get", "set", "get"]
+
+
+async def test_outage_on_the_direct_path(kind: str, fresh_server: EmbeddedServer) -> None:
+    cache = make_cache(kind, fresh_server.url, retries=0, socket_connect_timeout=0.5)
+    assert await cache.set("k", 1) is True
+    assert await cache.get("k") == 1
+    fresh_server.stop()
+    try:
+        for call in (cache.get("k"), cache.set("k", 2), cache.delete("k"), cache.incr("k")):
+            with pytest.raises(ConnectionInterrupted) as info:
+                await call
+            assert "127.0.0.1" in str(info.value)
+    finally:
+        fresh_server.start()
+    assert await cache.set("k", 3) is True
+    assert await cache.get("k") == 3
