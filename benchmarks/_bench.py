@@ -139,11 +139,47 @@ def text_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     return "\n".join(out)
 
 
+PLACEMENTS = {
+    "same": "the server and the client on CPU 0",
+    "split": "the server on CPU 0, the client on CPU 1",
+    "os": "wherever the OS puts them",
+}
+
+
+def placement_cpus(placement: str) -> tuple[set[int] | None, set[int] | None]:
+    """(server CPUs, client CPUs) for ``--placement``; None means no pinning.
+
+    Where the processes run changes a round trip more than any client library does: on
+    one CPU it is a plain context switch; across CPUs of a virtual machine each wake-up
+    is an inter-processor interrupt, several times dearer, and left to itself the
+    scheduler picks per process (it kept the small raw valkey-py process on the
+    server's CPU far more often than the Django ones). Pinning gives every contender
+    the same placement.
+    """
+    if placement not in PLACEMENTS:
+        raise ValueError(f"--placement {placement!r}: choose one of {', '.join(PLACEMENTS)}")
+    if placement == "os" or not hasattr(os, "sched_setaffinity"):
+        return None, None
+    available = sorted(os.sched_getaffinity(0))
+    if placement == "same":
+        return {available[0]}, {available[0]}
+    if len(available) < 2:
+        raise ValueError("--placement split needs two CPUs; this process may use one")
+    return {available[0]}, {available[1]}
+
+
+def pin(cpus: set[int] | None) -> None:
+    """Keep this process, and the processes it starts from now on, on ``cpus``."""
+    if cpus is not None:
+        os.sched_setaffinity(0, cpus)
+
+
 def machine_info() -> dict[str, Any]:
     return {
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
+        "pinned_to": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         "executable": sys.executable,
     }

@@ -43,6 +43,7 @@ import valkey.asyncio
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _bench import (  # the directory of this script is on sys.path
     BATCH,
+    PLACEMENTS,
     TIMEOUT,
     TIMEOUT_MS,
     batch_keys,
@@ -52,6 +53,8 @@ from _bench import (  # the directory of this script is on sys.path
     markdown_table,
     median,
     ops_per_s,
+    pin,
+    placement_cpus,
     ratio,
     rotated,
     spread,
@@ -376,10 +379,14 @@ class Bench:
 
 
 @contextlib.contextmanager
-def bench_setup(url: str | None) -> Iterator[Bench]:
+def bench_setup(
+    url: str | None, server_cpus: set[int] | None = None, client_cpus: set[int] | None = None
+) -> Iterator[Bench]:
     with contextlib.ExitStack() as stack:
         if url is None:
+            pin(server_cpus)  # the server inherits it, threads included
             url = stack.enter_context(EmbeddedServer(name="bench-core")).url
+        pin(client_cpus)
         loop = asyncio.new_event_loop()
         stack.callback(loop.close)
         bench = Bench(url, loop)
@@ -715,6 +722,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="PATH", help="also write every sample to this file")
     parser.add_argument("--markdown", action="store_true", help="print a markdown table")
     parser.add_argument("--url", help="use this server instead of an embedded one")
+    parser.add_argument(
+        "--placement",
+        default="same",
+        choices=list(PLACEMENTS),
+        help="where the embedded server and the client run: "
+        + "; ".join(f"{k}: {v}" for k, v in PLACEMENTS.items())
+        + " (default: same)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     parser.add_argument(
         "--profile",
@@ -741,15 +756,20 @@ def main(argv: list[str] | None = None) -> int:
         help="exit 1 when a target is missed (default: report only, never fail)",
     )
     args = parser.parse_args(argv)
+    try:
+        server_cpus, client_cpus = placement_cpus(args.placement)
+    except ValueError as exc:
+        parser.error(str(exc))
     if args.ops is None:
         args.ops = 10000 if args.profile else 3000 if args.overhead else 500
     if args.rounds < 1 or args.ops < 1:
         parser.error("--rounds and --ops must be >= 1")
 
     if args.overhead:
+        pin(client_cpus)
         overhead(args.rounds, args.ops, args.markdown)
         return 0
-    with bench_setup(args.url) as bench:
+    with bench_setup(args.url, server_cpus, client_cpus) as bench:
         info = describe(bench)
         if args.profile:
             profile(

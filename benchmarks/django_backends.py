@@ -45,10 +45,13 @@ from typing import IO, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _bench import (  # the directory of this script is on sys.path
+    PLACEMENTS,
     batch_ops,
     machine_info,
     markdown_table,
     median,
+    pin,
+    placement_cpus,
     ratio,
     rotated,
     spread,
@@ -547,6 +550,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="PATH", help="also write every sample to this file")
     parser.add_argument("--markdown", action="store_true", help="print the tables in markdown")
     parser.add_argument("--url", help="use this server instead of an embedded one")
+    parser.add_argument(
+        "--placement",
+        default="same",
+        choices=list(PLACEMENTS),
+        help="where the embedded server and the client run: "
+        + "; ".join(f"{k}: {v}" for k, v in PLACEMENTS.items())
+        + " (default: same)",
+    )
     parser.add_argument("--recreate", action="store_true", help="rebuild the virtualenvs from scratch")
     parser.add_argument("--setup-only", action="store_true", help="build the virtualenvs and stop")
     parser.add_argument("--timeout", type=float, default=300, help="seconds a worker may take per sample")
@@ -561,6 +572,10 @@ def main(argv: list[str] | None = None) -> int:
         "--strict", action="store_true", help="exit 1 when a target is missed (default: report only)"
     )
     args = parser.parse_args(argv)
+    try:
+        server_cpus, client_cpus = placement_cpus(args.placement)
+    except ValueError as exc:
+        parser.error(str(exc))
     names = [n.strip() for n in args.contenders.split(",") if n.strip()]
     unknown = [n for n in names if n not in SPECS]
     if unknown or not names:
@@ -578,7 +593,12 @@ def main(argv: list[str] | None = None) -> int:
 
     errors: list[str] = []
     with contextlib.ExitStack() as stack:
-        url = args.url or stack.enter_context(EmbeddedServer(name="bench-django")).url
+        if args.url:
+            url = args.url
+        else:
+            pin(server_cpus)  # the server inherits it, threads included
+            url = stack.enter_context(EmbeddedServer(name="bench-django")).url
+        pin(client_cpus)  # this script and the workers it starts
         all_workers = stack.enter_context(
             workers(specs, url, args.concurrency, args.timeout, args.ours_pythonpath)
         )

@@ -38,11 +38,14 @@ def driven(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 async def test_connected_single_location_skips_the_driver(
-    kind: str, valkey_url: str, driven: list[str]
+    kind: str, valkey_url: str, driven: list[str], raw_valkey: Any
 ) -> None:
     cache = make_cache(kind, valkey_url, key_prefix="direct")
     assert await cache.get("k") is None  # connects, through the driver
-    assert driven == ["get"]
+    raw_valkey.script_flush()
+    await cache.set("n", 1)
+    assert await cache.incr("n") == 2  # NOSCRIPT: the generator loads the script
+    assert driven == ["get", "incr"]
     driven.clear()
     assert await cache.set("k", 1, timeout=30) is True
     assert await cache.get("k") == 1
@@ -52,6 +55,7 @@ async def test_connected_single_location_skips_the_driver(
     assert await cache.delete("k") is True
     assert await cache.delete("k") is False
     assert await cache.get("k", "dflt") == "dflt"
+    assert await cache.incr("k", 3, ignore_key_check=True) == 3
     assert driven == []
 
 

@@ -7,7 +7,7 @@ client with one location, that machinery costs more than the rest of the call (a
 using the same helpers as the generators for keys, expiry, encoding, decoding and
 errors. Otherwise they run the generator: shards, cluster, replicas, the first call
 (which connects), and the rare branches (a timeout that means delete, an ``incr``
-beyond 64 bits).
+beyond 64 bits or on a server that has not seen its script yet).
 """
 
 from __future__ import annotations
@@ -101,8 +101,11 @@ class DirectCommands:
             return _incr(self, key, delta, version, client=client, ignore_key_check=ignore_key_check)
         nkey = self.make_key(key, version=version)
         try:
-            value = conn.eval(logic.incr_script(ignore_key_check), 1, nkey, delta)
-        except ResponseError:  # beyond 64 bits, or a float: nothing was written
+            if ignore_key_check:
+                value = conn.incrby(nkey, delta)
+            else:
+                value = conn.evalsha(logic.INCR_IF_EXISTS.sha, 1, nkey, delta)
+        except ResponseError:  # NOSCRIPT, or beyond 64 bits: nothing was written
             return _incr(self, key, delta, version, client=client, ignore_key_check=ignore_key_check)
         except Exception as exc:
             raise_outage(exc, conn)
@@ -182,8 +185,11 @@ class AsyncDirectCommands:
             return await _aincr(self, key, delta, version, client=client, ignore_key_check=ignore_key_check)
         nkey = self.make_key(key, version=version)
         try:
-            value = await conn.eval(logic.incr_script(ignore_key_check), 1, nkey, delta)
-        except ResponseError:  # beyond 64 bits, or a float: nothing was written
+            if ignore_key_check:
+                value = await conn.incrby(nkey, delta)
+            else:
+                value = await conn.evalsha(logic.INCR_IF_EXISTS.sha, 1, nkey, delta)
+        except ResponseError:  # NOSCRIPT, or beyond 64 bits: nothing was written
             return await _aincr(self, key, delta, version, client=client, ignore_key_check=ignore_key_check)
         except Exception as exc:
             raise_outage(exc, conn)

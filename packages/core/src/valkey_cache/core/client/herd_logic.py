@@ -20,6 +20,7 @@ from ..timeouts import DEFAULT_TIMEOUT
 from . import logic
 from .base import MISS
 from .ops import Logic, pipeline, read, write
+from .scripts import run_script, script
 
 if TYPE_CHECKING:
     from .herd import HerdSettings
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
 # Replace the value only if it is still the one read (ARGV[1]); ARGV[3] is how long to
 # keep the new one: "keep" (same TTL), "forever", or milliseconds.
-SWAP = (
+SWAP = script(
     "if server.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end "
     "if ARGV[3] == 'keep' then server.call('SET', KEYS[1], ARGV[2], 'KEEPTTL') "
     "elseif ARGV[3] == 'forever' then server.call('SET', KEYS[1], ARGV[2]) "
@@ -69,7 +70,7 @@ def _fresh(c: Client, nkey: Any, raw: bytes) -> Logic:
     if expiry is None or expiry >= time.time():
         return value
     marked_fresh = c.encode(pack(c, value, int(time.time()) + c._herd_timeout))
-    claimed = yield write("eval", nkey, SWAP, 1, nkey, raw, marked_fresh, "keep")
+    claimed = yield from run_script(SWAP, nkey, (nkey,), raw, marked_fresh, "keep")
     return MISS if claimed else value
 
 
@@ -201,7 +202,7 @@ def cmd_incr(
         if expiry is None:
             return (yield from logic.cmd_incr(c, key, delta, version, client, ignore_key_check))
         value += delta
-        swapped = yield write("eval", nkey, SWAP, 1, nkey, raw, c.encode(pack(c, value, expiry)), "keep")
+        swapped = yield from run_script(SWAP, nkey, (nkey,), raw, c.encode(pack(c, value, expiry)), "keep")
         if swapped:
             return value
     raise RuntimeError(f"incr of {key!r}: the value kept changing")
@@ -230,7 +231,7 @@ def _retime(c: Client, key: Any, ms: int | None, version: Any, plain: Logic) -> 
             new, keep = c.encode(value), "forever"
         else:
             new, keep = c.encode(pack(c, value, _expiry(ms))), str(ms + c._herd_timeout * 1000)
-        if (yield write("eval", nkey, SWAP, 1, nkey, raw, new, keep)):
+        if (yield from run_script(SWAP, nkey, (nkey,), raw, new, keep)):
             return True
     raise RuntimeError(f"new timeout for {key!r}: the value kept changing")
 

@@ -15,24 +15,20 @@ from valkey.exceptions import ResponseError
 from ..timeouts import DEFAULT_TIMEOUT
 from .base import MISS
 from .ops import Emit, Logic, batch, local, pipeline, read, write
+from .scripts import run_script, script
 
 if TYPE_CHECKING:
     from .base import BaseClient
 
 # INCRBY only where the key exists, atomically: Django's incr raises on a missing key.
-INCR_IF_EXISTS = (
+INCR_IF_EXISTS = script(
     "if server.call('EXISTS', KEYS[1]) == 1 then "
     "return server.call('INCRBY', KEYS[1], ARGV[1]) else return false end"
 )
-INCR_ANY = "return server.call('INCRBY', KEYS[1], ARGV[1])"
 
 
 def _not_found(key: Any) -> ValueError:
     return ValueError(f"Key {key!r} not found")
-
-
-def incr_script(ignore_key_check: bool) -> str:
-    return INCR_ANY if ignore_key_check else INCR_IF_EXISTS
 
 
 def incremented(key: Any, value: Any) -> Any:
@@ -228,7 +224,10 @@ def cmd_incr(
     """
     nkey = c.make_key(key, version=version)
     try:
-        value = yield write("eval", nkey, incr_script(ignore_key_check), 1, nkey, delta)
+        if ignore_key_check:
+            value = yield write("incrby", nkey, nkey, delta)
+        else:
+            value = yield from run_script(INCR_IF_EXISTS, nkey, (nkey,), delta)
     except ResponseError:
         raw = yield write("get", nkey, nkey)
         if raw is None:
