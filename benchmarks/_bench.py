@@ -141,7 +141,7 @@ def text_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
 
 PLACEMENTS = {
     "same": "the server and the client on CPU 0",
-    "split": "the server on CPU 0, the client on CPU 1",
+    "split": "the server on CPU 0, the client on CPU 1 (as with a server on another host)",
     "os": "wherever the OS puts them",
 }
 
@@ -161,10 +161,8 @@ def placement_cpus(placement: str) -> tuple[set[int] | None, set[int] | None]:
     if placement == "os" or not hasattr(os, "sched_setaffinity"):
         return None, None
     available = sorted(os.sched_getaffinity(0))
-    if placement == "same":
+    if placement == "same" or len(available) < 2:  # one CPU: "split" cannot be had
         return {available[0]}, {available[0]}
-    if len(available) < 2:
-        raise ValueError("--placement split needs two CPUs; this process may use one")
     return {available[0]}, {available[1]}
 
 

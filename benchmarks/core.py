@@ -262,7 +262,7 @@ class StubValkey:
         self.store[name] = _stored(value)
         return value
 
-    def eval(self, script: str, numkeys: int, *keys_and_args: Any) -> int:
+    def evalsha(self, sha: str, numkeys: int, *keys_and_args: Any) -> int:
         return self.incr(keys_and_args[0], int(keys_and_args[1]))
 
     def pipeline(self, transaction: bool = True) -> StubPipeline:
@@ -303,8 +303,8 @@ class AsyncStubValkey:
     async def incr(self, name: str, amount: int = 1) -> int:
         return self.sync.incr(name, amount)
 
-    async def eval(self, script: str, numkeys: int, *keys_and_args: Any) -> int:
-        return self.sync.eval(script, numkeys, *keys_and_args)
+    async def evalsha(self, sha: str, numkeys: int, *keys_and_args: Any) -> int:
+        return self.sync.evalsha(sha, numkeys, *keys_and_args)
 
     def pipeline(self, transaction: bool = True) -> AsyncStubPipeline:
         return AsyncStubPipeline(self)
@@ -724,11 +724,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", help="use this server instead of an embedded one")
     parser.add_argument(
         "--placement",
-        default="same",
+        default="split",
         choices=list(PLACEMENTS),
         help="where the embedded server and the client run: "
         + "; ".join(f"{k}: {v}" for k, v in PLACEMENTS.items())
-        + " (default: same)",
+        + " (default: split)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     parser.add_argument(

@@ -552,11 +552,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", help="use this server instead of an embedded one")
     parser.add_argument(
         "--placement",
-        default="same",
+        default="split",
         choices=list(PLACEMENTS),
         help="where the embedded server and the client run: "
         + "; ".join(f"{k}: {v}" for k, v in PLACEMENTS.items())
-        + " (default: same)",
+        + " (default: split)",
     )
     parser.add_argument("--recreate", action="store_true", help="rebuild the virtualenvs from scratch")
     parser.add_argument("--setup-only", action="store_true", help="build the virtualenvs and stop")
