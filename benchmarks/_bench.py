@@ -146,6 +146,18 @@ PLACEMENTS = {
 }
 
 
+def add_placement_option(parser: Any) -> None:
+    """``--placement`` on an ``argparse`` parser."""
+    parser.add_argument(
+        "--placement",
+        default="split",
+        choices=list(PLACEMENTS),
+        help="where the embedded server and the client run: "
+        + "; ".join(f"{k}: {v}" for k, v in PLACEMENTS.items())
+        + " (default: split)",
+    )
+
+
 def placement_cpus(placement: str) -> tuple[set[int] | None, set[int] | None]:
     """(server CPUs, client CPUs) for ``--placement``; None means no pinning.
 

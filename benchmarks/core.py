@@ -43,9 +43,9 @@ import valkey.asyncio
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _bench import (  # the directory of this script is on sys.path
     BATCH,
-    PLACEMENTS,
     TIMEOUT,
     TIMEOUT_MS,
+    add_placement_option,
     batch_keys,
     batch_ops,
     machine_info,
@@ -722,14 +722,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="PATH", help="also write every sample to this file")
     parser.add_argument("--markdown", action="store_true", help="print a markdown table")
     parser.add_argument("--url", help="use this server instead of an embedded one")
-    parser.add_argument(
-        "--placement",
-        default="split",
-        choices=list(PLACEMENTS),
-        help="where the embedded server and the client run: "
-        + "; ".join(f"{k}: {v}" for k, v in PLACEMENTS.items())
-        + " (default: split)",
-    )
+    add_placement_option(parser)
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     parser.add_argument(
         "--profile",

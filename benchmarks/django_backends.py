@@ -45,7 +45,7 @@ from typing import IO, Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _bench import (  # the directory of this script is on sys.path
-    PLACEMENTS,
+    add_placement_option,
     batch_ops,
     machine_info,
     markdown_table,
@@ -550,14 +550,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="PATH", help="also write every sample to this file")
     parser.add_argument("--markdown", action="store_true", help="print the tables in markdown")
     parser.add_argument("--url", help="use this server instead of an embedded one")
-    parser.add_argument(
-        "--placement",
-        default="split",
-        choices=list(PLACEMENTS),
-        help="where the embedded server and the client run: "
-        + "; ".join(f"{k}: {v}" for k, v in PLACEMENTS.items())
-        + " (default: split)",
-    )
+    add_placement_option(parser)
     parser.add_argument("--recreate", action="store_true", help="rebuild the virtualenvs from scratch")
     parser.add_argument("--setup-only", action="store_true", help="build the virtualenvs and stop")
     parser.add_argument("--timeout", type=float, default=300, help="seconds a worker may take per sample")
