@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import pickle
+import subprocess
+import sys
 
 import pytest
 import valkey
@@ -165,26 +167,45 @@ async def test_async_pools_are_per_event_loop(valkey_url: str) -> None:
     assert (await cache.client.get_client()).connection_pool is here
 
 
+FORK_CHECK = """
+import os, sys
+from valkey_cache.core import Cache
+
+url = sys.argv[1]
+cache = Cache(url)
+cache.set("k", 1)
+parent_pool = cache.client.get_client().connection_pool
+read, write = os.pipe()
+pid = os.fork()
+if pid == 0:  # child: a new Cache must get a new pool, and work
+    ok = False
+    try:
+        child = Cache(url)
+        ok = child.client.get_client().connection_pool is not parent_pool and child.get("k") == 1
+    finally:
+        os.write(write, b"1" if ok else b"0")
+        os._exit(0)
+os.close(write)
+result = os.read(read, 1)
+os.waitpid(pid, 0)
+assert result == b"1", "the child reused the parent's pool or could not read"
+assert cache.get("k") == 1
+print("ok")
+"""
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_pool_is_not_reused_after_fork(valkey_url: str) -> None:
-    cache = Cache(valkey_url)
-    cache.set("k", 1)
-    parent_pool = cache.client.get_client().connection_pool
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child: a new Cache must get a new pool, and work
-        ok = False
-        try:
-            child = Cache(valkey_url)
-            ok = child.client.get_client().connection_pool is not parent_pool and child.get("k") == 1
-        finally:
-            os.write(write, b"1" if ok else b"0")
-            os._exit(0)
-    os.close(write)
-    result = os.read(read, 1)
-    os.waitpid(pid, 0)
-    assert result == b"1"
-    assert cache.get("k") == 1
+    # In a fresh single-threaded interpreter: forking pytest's threaded process is unsafe.
+    done = subprocess.run(
+        [sys.executable, "-c", FORK_CHECK, valkey_url],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "ok"
 
 
 def test_custom_connection_factory(valkey_url: str) -> None:
