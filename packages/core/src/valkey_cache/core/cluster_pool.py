@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from valkey._parsers import AsyncCommandsParser
 from valkey.exceptions import ConnectionError as ValkeyConnectionError
 from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 from valkey.exceptions import ValkeyClusterException
@@ -48,7 +47,13 @@ def _configuration_error(url: str, exc: ValkeyClusterException) -> None:
         raise ConfigurationError("LOCATION", redact_url(url), f"the URL of a cluster node ({exc})") from exc
 
 
-class _SteadyCommandTable(AsyncCommandsParser):
+try:  # a private class of valkey-py: without it, the stock behaviour stays
+    from valkey._parsers import AsyncCommandsParser
+except ImportError:  # pragma: no cover (valkey-py moved it)
+    AsyncCommandsParser = None  # type: ignore[misc,assignment]
+
+
+class _SteadyCommandTable(AsyncCommandsParser or object):  # type: ignore[misc]
     """After every topology reset the asyncio cluster client reloads the command table
     from its first primary and fails the reset if that node is down, which stops every
     command until a failover completes. The table does not change with the topology:
@@ -189,7 +194,10 @@ class AsyncClusterConnectionFactory(_ClusterSettings, AsyncConnectionFactory):
         except ValkeyClusterException as exc:
             _configuration_error(url, exc)
             raise
-        if type(getattr(cluster, "commands_parser", None)) is AsyncCommandsParser:
+        if (
+            AsyncCommandsParser is not None
+            and type(getattr(cluster, "commands_parser", None)) is AsyncCommandsParser
+        ):
             cluster.commands_parser = _SteadyCommandTable()
         return cluster
 
