@@ -67,7 +67,7 @@ class SyncOnlyPool(ConnectionPool):
 
 async def disconnect_loop_pools() -> None:
     """Close the running loop's pooled connections, so none outlives its loop."""
-    pools = async_pool._LOOP_POOLS.get(asyncio.get_running_loop(), {})
+    pools = async_pool.LOOP_POOLS.find(asyncio.get_running_loop()) or {}
     for pool in list(pools.values()):
         await pool.disconnect()
 

@@ -131,7 +131,7 @@ class RawByKey:
 
 async def close_loop_connections() -> None:
     """Close what the running loop opened: pools, cluster clients, sentinel connections."""
-    pools = async_pool._LOOP_POOLS.get(asyncio.get_running_loop(), {})
+    pools = async_pool.LOOP_POOLS.find(asyncio.get_running_loop()) or {}
     for pool in list(pools.values()):
         if isinstance(pool, AsyncValkeyCluster):
             await pool.aclose()

@@ -59,14 +59,10 @@ def close_async_soon(client: Any) -> Awaitable[None]:
 
 
 def _loops_with_connections(client: Any) -> list[asyncio.AbstractEventLoop]:
-    by_loop = getattr(client, "_clients_by_loop", None)
-    if not by_loop:
+    by_loop = vars(client).get("_clients_by_loop")  # made on the client's first async use
+    if by_loop is None:
         return []
-    return [
-        loop
-        for loop, clients in list(by_loop.items())
-        if not loop.is_closed() and any(c is not None for c in clients)
-    ]
+    return [loop for loop, clients in by_loop.items() if any(c is not None for c in clients)]
 
 
 def _track(future: asyncio.Future[Any] | concurrent.futures.Future[Any]) -> None:

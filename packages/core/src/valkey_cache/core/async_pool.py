@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import weakref
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,11 +9,17 @@ from valkey.asyncio import Valkey as AsyncValkey
 from valkey.asyncio.connection import ConnectionPool as AsyncConnectionPool
 
 from .imports import resolve_class
+from .loop_local import LoopLocal
 from .pool import BaseConnectionFactory
 
-_LOOP_POOLS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[Any, ...], Any]] = (
-    weakref.WeakKeyDictionary()
-)
+
+async def _close_pools(pools: dict[tuple[Any, ...], Any]) -> None:
+    for pool in list(pools.values()):  # pools, or cluster clients (cluster_pool)
+        await pool.aclose()
+
+
+#: This loop's pools by identity; closed when the loop ends.
+LOOP_POOLS: LoopLocal[dict[tuple[Any, ...], Any]] = LoopLocal(dict, _close_pools)
 
 
 class AsyncConnectionFactory(BaseConnectionFactory[AsyncValkey, AsyncConnectionPool]):
@@ -29,10 +33,7 @@ class AsyncConnectionFactory(BaseConnectionFactory[AsyncValkey, AsyncConnectionP
         super().__init__(options)
 
     def get_or_create_connection_pool(self, params: dict[str, Any]) -> AsyncConnectionPool:
-        loop = asyncio.get_running_loop()
-        pools = _LOOP_POOLS.get(loop)
-        if pools is None:
-            pools = _LOOP_POOLS[loop] = {}
+        pools = LOOP_POOLS.get()
         key = self.pool_key(params)
         pool = pools.get(key)
         if pool is None:

@@ -18,7 +18,7 @@ from valkey.exceptions import ConnectionError as ValkeyConnectionError
 from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 from valkey.exceptions import ValkeyClusterException
 
-from .async_pool import _LOOP_POOLS, AsyncConnectionFactory
+from .async_pool import LOOP_POOLS, AsyncConnectionFactory
 from .client.ops import is_outage
 from .exceptions import ConfigurationError, redact_url
 from .imports import resolve_class
@@ -194,16 +194,13 @@ class AsyncClusterConnectionFactory(_ClusterSettings, AsyncConnectionFactory):
         except ValkeyClusterException as exc:
             _configuration_error(url, exc)
             raise
-        if (
-            AsyncCommandsParser is not None
-            and type(getattr(cluster, "commands_parser", None)) is AsyncCommandsParser
-        ):
+        if type(getattr(cluster, "commands_parser", None)) is AsyncCommandsParser:
             cluster.commands_parser = _SteadyCommandTable()
         return cluster
 
     async def disconnect(self, connection: Any) -> None:
         """Close the cluster client and forget it: once closed it cannot reconnect."""
-        pools = _LOOP_POOLS.get(asyncio.get_running_loop(), {})
+        pools = LOOP_POOLS.find(asyncio.get_running_loop()) or {}
         for key in [key for key, cluster in pools.items() if cluster is connection]:
             del pools[key]
         await connection.aclose()

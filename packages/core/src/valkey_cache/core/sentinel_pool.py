@@ -8,8 +8,6 @@ every new connection, and drops connections to a master that was demoted; with
 
 from __future__ import annotations
 
-import asyncio
-import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
@@ -17,6 +15,7 @@ from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
 from .async_pool import AsyncConnectionFactory
 from .exceptions import ConfigurationError
 from .imports import resolve_class
+from .loop_local import LoopLocal
 from .options import bool_option, mapping_option
 from .pool import ConnectionFactory
 
@@ -135,19 +134,21 @@ class AsyncSentinelConnectionFactory(_SentinelSettings, AsyncConnectionFactory):
     def __init__(self, options: Mapping[str, Any]) -> None:
         super().__init__(options)
         self._read_sentinel_options()
-        self._managers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncSentinel] = (
-            weakref.WeakKeyDictionary()
-        )
+        self._managers: LoopLocal[AsyncSentinel] = LoopLocal(self._new_manager, _close_sentinels)
+
+    def _new_manager(self) -> AsyncSentinel:
+        from valkey.asyncio.sentinel import Sentinel
+
+        manager_cls: Any = Sentinel
+        return manager_cls(self.sentinels, **self._sentinel_args())  # type: ignore[no-any-return]
 
     def sentinel_manager(self) -> AsyncSentinel:
-        loop = asyncio.get_running_loop()
-        manager = self._managers.get(loop)
-        if manager is None:
-            from valkey.asyncio.sentinel import Sentinel
-
-            manager_cls: Any = Sentinel
-            manager = self._managers[loop] = manager_cls(self.sentinels, **self._sentinel_args())
-        return manager
+        return self._managers.get()
 
     def get_connection_pool(self, params: dict[str, Any]) -> Any:
         return self._pool_from(params, self.sentinel_manager())
+
+
+async def _close_sentinels(manager: AsyncSentinel) -> None:
+    for sentinel in manager.sentinels:
+        await sentinel.aclose()

@@ -5,11 +5,11 @@ Connections belong to an event loop, so clients are kept per running loop.
 
 from __future__ import annotations
 
-import asyncio
-import weakref
+from functools import cached_property
 from typing import Any, Generic, TypeVar
 
 from ..exceptions import ConnectionInterrupted
+from ..loop_local import LoopLocal
 from . import logic
 from .binding import async_command, async_iterator
 from .direct import AsyncDirectCommands
@@ -24,27 +24,17 @@ class AsyncClientCommands(AsyncDirectCommands, Generic[Backend]):
     _server: list[str]
     _close_connection: bool
     connection_factory: Any
-    _loop_state: tuple[asyncio.AbstractEventLoop, list[Any]] | None = None
-    _clients_by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, list[Any]]
 
     def get_next_client_index(self, write: bool = True, tried: list[int] | None = None) -> int:
         raise NotImplementedError
 
+    @cached_property
+    def _clients_by_loop(self) -> LoopLocal[list[Any]]:
+        return LoopLocal(lambda: [None] * len(self._server))
+
     def _clients_here(self) -> list[Any]:
         """This event loop's clients (connections belong to the loop that made them)."""
-        loop = asyncio.get_running_loop()
-        current = self._loop_state
-        if current is not None and current[0] is loop:
-            return current[1]
-        by_loop = self.__dict__.get("_clients_by_loop")
-        if by_loop is None:
-            by_loop = self._clients_by_loop = weakref.WeakKeyDictionary()
-        clients = by_loop.get(loop)
-        if clients is None:
-            clients = by_loop[loop] = [None] * len(self._server)
-        # One attribute, so a thread on another loop never pairs this loop with its clients.
-        self._loop_state = (loop, clients)
-        return clients
+        return self._clients_by_loop.get()
 
     async def get_client(
         self, write: bool = True, tried: list[int] | None = None, key: Any = None

@@ -1,0 +1,73 @@
+"""Async connections end with their event loop: one ``asyncio.run`` per job leaks nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import weakref
+from typing import Any
+
+import pytest
+import valkey
+
+from valkey_cache.core import AsyncCache
+from valkey_cache.core.embedded import EmbeddedCluster
+
+
+def connected_clients(client: valkey.Valkey) -> int:
+    return int(client.info("clients")["connected_clients"])
+
+
+def test_asyncio_run_per_job_closes_connections_and_frees_loops(
+    valkey_url: str, raw_valkey: valkey.Valkey
+) -> None:
+    cache = AsyncCache(valkey_url, key_prefix="jobs")
+    before = connected_clients(raw_valkey)
+    loops: list[weakref.ref[asyncio.AbstractEventLoop]] = []
+
+    async def job(n: int) -> Any:
+        loops.append(weakref.ref(asyncio.get_running_loop()))
+        await cache.set(f"k{n}", n)
+        return await cache.get(f"k{n}")
+
+    for n in range(5):
+        assert asyncio.run(job(n)) == n
+        assert connected_clients(raw_valkey) == before
+    gc.collect()
+    assert [ref() for ref in loops] == [None] * 5
+
+
+# Its sockets cannot be closed on a closed loop: once forgotten, the garbage collector
+# closes them, with the ResourceWarning Python gives for any unclosed transport.
+@pytest.mark.filterwarnings("ignore::ResourceWarning", "ignore::pytest.PytestUnraisableExceptionWarning")
+def test_loop_closed_without_shutdown_is_forgotten_by_the_next_loop(valkey_url: str) -> None:
+    cache = AsyncCache(valkey_url, key_prefix="jobs")
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(cache.set("k", 1))
+    loop.close()  # no shutdown_asyncgens: nothing could close the connections in time
+    dead = weakref.ref(loop)
+    del loop
+
+    async def job() -> Any:
+        return await cache.get("k")
+
+    assert asyncio.run(job()) == 1
+    gc.collect()
+    assert dead() is None
+
+
+def test_cluster_clients_close_with_their_loop(valkey_cluster: EmbeddedCluster) -> None:
+    cache = AsyncCache(valkey_cluster.url, client_class="valkey_cache.core.client.AsyncClusterClient")
+    node = valkey.Valkey.from_url(valkey_cluster.url)
+    try:
+        before = connected_clients(node)
+
+        async def job(n: int) -> Any:
+            await cache.set(f"k{n}", n)
+            return await cache.get(f"k{n}")
+
+        for n in range(3):
+            assert asyncio.run(job(n)) == n
+            assert connected_clients(node) == before
+    finally:
+        node.close()
