@@ -70,7 +70,7 @@ def demo(url: str | None, ops: int) -> int:
         many = _timed("get_many (100 keys, one MGET)", 1, lambda: cache.get_many(list(batch)))
         assert len(many) == 100
         cache.set("counter", 0)
-        total = _timed("incr (server-side INCRBY)", ops, lambda: [cache.incr("counter") for _ in range(ops)])
+        total = _timed("incr (atomic, server-side)", ops, lambda: [cache.incr("counter") for _ in range(ops)])
         print(f"  counter is now {total[-1]}, stored as {cache.client.get_client().get('demo:1:counter')!r}")
         found = _timed("iter_keys('user:*') (SCAN)", 1, lambda: sum(1 for _ in cache.iter_keys("user:*")))
         print(f"  scan found {found} user keys; ttl of user:0 is {cache.ttl('user:0')} s")
