@@ -11,7 +11,7 @@ import pytest
 import valkey
 
 from valkey_cache.core import AsyncCache
-from valkey_cache.core.embedded import EmbeddedCluster
+from valkey_cache.core.embedded import EmbeddedCluster, EmbeddedSentinel
 
 
 def connected_clients(client: valkey.Valkey) -> int:
@@ -30,9 +30,13 @@ def test_asyncio_run_per_job_closes_connections_and_frees_loops(
         await cache.set(f"k{n}", n)
         return await cache.get(f"k{n}")
 
-    for n in range(5):
-        assert asyncio.run(job(n)) == n
-        assert connected_clients(raw_valkey) == before
+    gc.disable()  # closed by the cache, not by the garbage collector
+    try:
+        for n in range(5):
+            assert asyncio.run(job(n)) == n
+            assert connected_clients(raw_valkey) == before
+    finally:
+        gc.enable()
     gc.collect()
     assert [ref() for ref in loops] == [None] * 5
 
@@ -66,8 +70,39 @@ def test_cluster_clients_close_with_their_loop(valkey_cluster: EmbeddedCluster) 
             await cache.set(f"k{n}", n)
             return await cache.get(f"k{n}")
 
-        for n in range(3):
-            assert asyncio.run(job(n)) == n
-            assert connected_clients(node) == before
+        gc.disable()  # closed by the cache, not by the garbage collector
+        try:
+            for n in range(3):
+                assert asyncio.run(job(n)) == n
+                assert connected_clients(node) == before
+        finally:
+            gc.enable()
     finally:
         node.close()
+
+
+def test_sentinel_connections_close_with_their_loop(valkey_sentinel: EmbeddedSentinel) -> None:
+    cache = AsyncCache(
+        f"valkey://{valkey_sentinel.service_name}/0",
+        client_class="valkey_cache.core.client.AsyncSentinelClient",
+        sentinels=valkey_sentinel.sentinels,
+    )
+    master = valkey_sentinel.current_master_server().client()
+    sentinel = valkey.Valkey(*valkey_sentinel.sentinels[0])
+    try:
+        before = (connected_clients(master), connected_clients(sentinel))
+
+        async def job(n: int) -> Any:
+            await cache.set(f"k{n}", n)
+            return await cache.get(f"k{n}")
+
+        gc.disable()  # closed by the cache, not by the garbage collector
+        try:
+            for n in range(3):
+                assert asyncio.run(job(n)) == n
+                assert (connected_clients(master), connected_clients(sentinel)) == before
+        finally:
+            gc.enable()
+    finally:
+        master.close()
+        sentinel.close()
