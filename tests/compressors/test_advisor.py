@@ -102,6 +102,11 @@ def test_sample_from_server(valkey_url: str) -> None:
     assert progress[-1] == (32, 32)
 
     assert len(sample_from_server(valkey_url, "app:*", 5)) == 5
+    # Keys whose values do not decode are replaced by others, while there are others.
+    for i in range(10):
+        client.set(f"app:1:corrupt-{i}", b"\x80\x05garbage")
+    assert len(sample_from_server(valkey_url, "app:*", 25)) == 25
+    assert len(sample_from_server(valkey_url, "app:*", 40)) == 31
     json_values = sample_from_server(
         valkey_url,
         "json:*",

@@ -13,6 +13,7 @@ measured as the plain text the cache stores them as.
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -156,8 +157,8 @@ def sample_from_server(
     Keys are found with SCAN (never KEYS). ``serializer`` and ``compressor`` are what the
     cache uses (dotted path, class or instance; defaults: pickle, and this package's
     :class:`~valkey_cache.compressors.identity.IdentityCompressor`, which reads values
-    of every compressor). Values that do not decode are left out. ``progress(done, n)``
-    is called as values are read.
+    of every compressor). Values that do not decode are left out and more keys are read
+    in their place. ``progress(done, total)`` is called as values are read.
     """
     import valkey
 
@@ -167,15 +168,12 @@ def sample_from_server(
     compressor = _component("COMPRESSOR", compressor or IdentityCompressor)
     client: Any = valkey.Valkey.from_url(client_url)
     try:
-        keys: list[bytes] = []
-        for key in client.scan_iter(match=pattern, count=scan_count, _type="string"):
-            keys.append(key)
-            if len(keys) >= n:
-                break
+        scan = client.scan_iter(match=pattern, count=scan_count, _type="string")
+        keys: list[bytes] = list(itertools.islice(scan, n))
         values: list[Any] = []
         done = 0
-        for start in range(0, len(keys), 100):
-            batch = keys[start : start + 100]
+        while done < len(keys):
+            batch = keys[done : done + 100]
             for raw in client.mget(batch):
                 if raw is not None:
                     try:
@@ -183,6 +181,9 @@ def sample_from_server(
                     except Exception:
                         pass
             done += len(batch)
+            missing = n - len(values) - (len(keys) - done)
+            if missing > 0:  # values that did not decode: read as many more keys
+                keys.extend(itertools.islice(scan, missing))
             if progress is not None:
                 progress(done, len(keys))
         return values
