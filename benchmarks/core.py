@@ -73,6 +73,8 @@ WORKLOADS = ("get", "set", "get_many", "set_many", "incr")
 #: Issue 2: our time per op must stay within these multiples of raw valkey-py's.
 TARGETS = {"get": 1.15, "set": 1.15, "get_many": 1.25, "set_many": 1.25}
 VALUE = make_value()
+#: Key of the signed contender in ``--overhead`` (values signed as with ``SIGNING_KEY``).
+SIGNING_KEY = "benchmark-signing-key-of-32-bytes!"
 
 SyncRun = Callable[[int], object]
 AsyncRun = Callable[[int], Awaitable[object]]
@@ -88,7 +90,7 @@ def raw_key(key: str) -> str:
 
 @dataclass
 class Contender:
-    name: str  # "raw", "client", "cache"
+    name: str  # "raw", "client", "cache" ("signed" in --overhead)
     mode: str  # "sync" or "async"
     runs: dict[str, Any]  # workload -> SyncRun | AsyncRun
 
@@ -323,9 +325,23 @@ def overhead(rounds: int, ops: int, markdown: bool) -> None:
     acache = AsyncCache(
         url, key_prefix=PREFIX, timeout=TIMEOUT, options={"BASE_CLIENT_CLASS": AsyncStubValkey}
     )
-    cache.set(KEY, VALUE, timeout=TIMEOUT)
-    cache.set_many(dict.fromkeys(batch_keys(), VALUE), timeout=TIMEOUT)
-    cache.set(COUNTER, 0, timeout=None)
+    # Signed values (SIGNING_KEY) under their own prefix, so each cache reads its own kind.
+    signed = Cache(
+        url,
+        key_prefix=f"{PREFIX}-signed",
+        timeout=TIMEOUT,
+        options={"BASE_CLIENT_CLASS": StubValkey, "SIGNING_KEY": SIGNING_KEY},
+    )
+    asigned = AsyncCache(
+        url,
+        key_prefix=f"{PREFIX}-signed",
+        timeout=TIMEOUT,
+        options={"BASE_CLIENT_CLASS": AsyncStubValkey, "SIGNING_KEY": SIGNING_KEY},
+    )
+    for filler in (cache, signed):
+        filler.set(KEY, VALUE, timeout=TIMEOUT)
+        filler.set_many(dict.fromkeys(batch_keys(), VALUE), timeout=TIMEOUT)
+        filler.set(COUNTER, 0, timeout=None)
     bench = Bench(url, loop)
     bench.contenders = [
         Contender("raw", "sync", raw_sync_runs(StubValkey())),
@@ -334,19 +350,36 @@ def overhead(rounds: int, ops: int, markdown: bool) -> None:
         Contender("raw", "async", raw_async_runs(AsyncStubValkey())),
         Contender("client", "async", ours_async_runs(acache.client)),
         Contender("cache", "async", ours_async_runs(acache)),
+        Contender("signed", "sync", ours_sync_runs(signed)),
+        Contender("signed", "async", ours_async_runs(asigned)),
     ]
     try:
         samples = run_rounds(bench, rounds, ops, quiet=True)
     finally:
         loop.close()
-    header = ["workload", "raw on stub µs/op", "Cache on stub µs/op", "core overhead µs/op"]
+    header = [
+        "workload",
+        "raw on stub µs/op",
+        "Cache on stub µs/op",
+        "core overhead µs/op",
+        "signed Cache µs/op",
+        "signing µs/op",
+    ]
     rows = []
     for prefix in ("", "async "):
         for workload in WORKLOADS:
             raw = median(samples[workload][f"{prefix}raw"]["cpu"]) * 1e6
             ours = median(samples[workload][f"{prefix}cache"]["cpu"]) * 1e6
+            signed_us = median(samples[workload][f"{prefix}signed"]["cpu"]) * 1e6
             rows.append(
-                [prefix + workload_label(workload), f"{raw:.2f}", f"{ours:.2f}", f"{ours - raw:+.2f}"]
+                [
+                    prefix + workload_label(workload),
+                    f"{raw:.2f}",
+                    f"{ours:.2f}",
+                    f"{ours - raw:+.2f}",
+                    f"{signed_us:.2f}",
+                    f"{signed_us - ours:+.2f}",
+                ]
             )
     print(
         "The core's own cost per operation, measured with a stub in place of the server "

@@ -338,3 +338,41 @@ async def test_make_key_and_pattern(cache: EitherCache) -> None:
     assert await cache.make_key("k") == "test:1:k"
     assert await cache.make_key("k", version=3) == "test:3:k"
     assert await cache.make_pattern("k*") == "test:1:k*"
+
+
+FALSY_KEYS = [0, "", False, 0.0, None]
+
+
+async def test_every_key_gets_prefix_and_version(
+    cache_factory: CacheFactory, raw_valkey: valkey.Valkey
+) -> None:
+    """Falsy keys too: two prefixes and two versions never see each other's values."""
+    caches = {
+        (prefix, version): cache_factory(key_prefix=prefix, version=version)
+        for prefix in ("tenant-a", "tenant-b")
+        for version in (1, 2)
+    }
+    for key in FALSY_KEYS:
+        for (prefix, version), cache in caches.items():
+            assert await cache.set(key, f"{prefix}/{version}/{key!r}") is True
+        for (prefix, version), cache in caches.items():
+            expected = f"{prefix}/{version}/{key!r}"
+            assert await cache.get(key) == expected
+            assert await cache.get_many([key]) == {key: expected}
+            assert await cache.has_key(key) is True
+            assert raw_valkey.exists(f"{prefix}:{version}:{key}") == 1
+        assert raw_valkey.exists(str(key)) == 0
+        owner = caches[("tenant-a", 1)]
+        assert await owner.delete(key) is True
+        assert await owner.get(key) is None
+        assert await caches[("tenant-b", 1)].get(key) == f"tenant-b/1/{key!r}"
+        assert await caches[("tenant-a", 2)].get(key) == f"tenant-a/2/{key!r}"
+
+
+async def test_key_function_type_error_names_the_key(cache_factory: CacheFactory) -> None:
+    cache = cache_factory(key_prefix="p", key_func=lambda key, prefix, version: prefix + ":" + key)
+    assert await cache.set("text", 1) is True
+    with pytest.raises(TypeError, match=r"cache key 42 \(int\)"):
+        await cache.get(42)
+    with pytest.raises(TypeError, match=r"cache key None \(NoneType\)"):
+        await cache.get_many(["text", None])

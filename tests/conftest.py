@@ -17,11 +17,14 @@ Fixtures:
 * ``fresh_server``, ``fresh_cluster``, ``fresh_sentinel``: private topologies
   for one test, stopped afterwards.
 * ``anyio_backend``: ``"asyncio"``, for ``@pytest.mark.anyio`` tests.
+* ``tls_files``, ``tls_endpoints`` (TLS proxies in front of ``valkey_server``),
+  ``tls_cluster``, ``tls_sentinel`` (TLS-built server; skipped without one): see tests/tls.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import valkey
@@ -31,6 +34,18 @@ from servers import (  # tests/ is on sys.path: pytest's rootdir conftest import
     start_sentinel,
     start_tcp_server,
     start_unix_server,
+)
+from tls import (
+    TlsCluster,
+    TlsEndpoints,
+    TlsFiles,
+    TlsSentinel,
+    find_tls_server_binary,
+    server_context,
+    start_tls_cluster,
+    start_tls_sentinel,
+    tls_proxy,
+    write_tls_files,
 )
 
 from valkey_cache.core.embedded import (
@@ -164,6 +179,63 @@ def fresh_cluster() -> Iterator[EmbeddedCluster]:
 def fresh_sentinel() -> Iterator[EmbeddedSentinel]:
     """A private sentinel topology for destructive (failover) tests."""
     topology = start_sentinel()
+    try:
+        yield topology
+    finally:
+        topology.stop()
+
+
+# -- TLS (tests/tls.py) ---------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory: pytest.TempPathFactory) -> TlsFiles:
+    """The session's CAs and certificates (PEM files)."""
+    return write_tls_files(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture(scope="session")
+def tls_endpoints(valkey_server: EmbeddedServer, tls_files: TlsFiles) -> Iterator[TlsEndpoints]:
+    """Proxies speaking TLS to the client and plaintext to the shared server."""
+    files = tls_files
+    upstream = valkey_server.address
+    endpoints = TlsEndpoints(
+        files,
+        tls_proxy(upstream, server_context(files.server)).start(),
+        tls_proxy(upstream, server_context(files.untrusted_server)).start(),
+        tls_proxy(upstream, server_context(files.wrong_host)).start(),
+        tls_proxy(upstream, server_context(files.server, client_ca=files.ca)).start(),
+    )
+    try:
+        yield endpoints
+    finally:
+        for proxy in (endpoints.trusted, endpoints.untrusted, endpoints.wrong_host, endpoints.mutual):
+            proxy.stop()
+
+
+@pytest.fixture(scope="session")
+def tls_server_binary() -> Path:
+    """A valkey-server/redis-server built with TLS; the test is skipped without one."""
+    binary, reason = find_tls_server_binary()
+    if binary is None:
+        pytest.skip(f"no TLS-built server: {reason}")
+    return binary
+
+
+@pytest.fixture(scope="session")
+def tls_cluster(tls_server_binary: Path, tls_files: TlsFiles) -> Iterator[TlsCluster]:
+    """3 masters (no replicas) speaking TLS to clients and on the cluster bus."""
+    cluster = start_tls_cluster(tls_server_binary, tls_files)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def tls_sentinel(tls_server_binary: Path, tls_files: TlsFiles) -> Iterator[TlsSentinel]:
+    """Master, replica and 2 sentinels, every link over TLS."""
+    topology = start_tls_sentinel(tls_server_binary, tls_files)
     try:
         yield topology
     finally:

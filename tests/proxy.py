@@ -152,7 +152,7 @@ class TcpProxy:
         while not self._stopped.is_set():
             try:
                 client, _ = self._listener.accept()
-            except socket.timeout:
+            except TimeoutError:
                 continue
             except OSError:
                 return

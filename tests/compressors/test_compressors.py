@@ -420,7 +420,7 @@ def test_corrupt_value_is_a_compressor_error() -> None:
 
 
 def test_options_are_declared() -> None:
-    common = {"COMPRESS_LEVEL", "COMPRESS_MIN_LENGTH", "COMPRESS_DETECT_FORMATS"}
+    common = {"COMPRESS_LEVEL", "COMPRESS_MIN_LENGTH", "COMPRESS_DETECT_FORMATS", "MAX_DECOMPRESSED_SIZE"}
     assert common <= ZlibCompressor.OPTIONS
     assert "COMPRESS_ZLIB_WBITS" in ZlibCompressor.OPTIONS
     assert {"COMPRESS_ZSTD_DICT", "DECOMPRESS_ZSTD_OPTIONS"} <= ZStdCompressor.OPTIONS
@@ -435,8 +435,9 @@ def test_django_settings_map_targets_declared_options() -> None:
     assert set(DJANGO_SETTINGS_MAP.values()) <= declared
     assert DJANGO_SETTINGS_MAP["CACHE_COMPRESS_LEVEL"] == "COMPRESS_LEVEL"
     assert DJANGO_SETTINGS_MAP["CACHE_COMPRESS_MIN_LENGTH"] == "COMPRESS_MIN_LENGTH"
-    # Every option but the new detection one has a django-valkey 0.4 setting.
-    assert declared - set(DJANGO_SETTINGS_MAP.values()) == {"COMPRESS_DETECT_FORMATS"}
+    # Every option but the new detection and limit ones has a django-valkey 0.4 setting.
+    new_options = {"COMPRESS_DETECT_FORMATS", "MAX_DECOMPRESSED_SIZE"}
+    assert declared - set(DJANGO_SETTINGS_MAP.values()) == new_options
 
 
 # -- missing libraries --------------------------------------------------------------------------

@@ -30,7 +30,7 @@ def test_make_key() -> None:
     assert key.original_key() == "my_key"
     assert make_key(key, default_key_func, 9, "other") is key
     assert make_key("k", default_key_func, 0, "p") == "p:0:k"
-    assert make_key("", default_key_func, 1, "p") == ""
+    assert make_key("", default_key_func, 1, "p") == "p:1:"
     assert make_key("k", lambda k, p, v: f"{v}/{p}/{k}", 2, "x") == "2/x/k"
 
 

@@ -107,6 +107,31 @@ def test_clear(cache: Api) -> None:
     assert cache.get_many(["a", "b"]) == {}
 
 
+def test_every_key_is_made_as_django_makes_it(make: Callable[..., Api], raw_valkey: Any) -> None:
+    """0, "", False, 0.0 and None go through KEY_PREFIX and VERSION like any key."""
+    from django.core.cache.backends.base import BaseCache
+
+    raw = raw_valkey
+    apis = {
+        (prefix, version): make(KEY_PREFIX=prefix, VERSION=version)
+        for prefix in ("site-a", "site-b")
+        for version in (1, 2)
+    }
+    for key in (0, "", False, 0.0, None):
+        for (prefix, version), api in apis.items():
+            made = BaseCache({"KEY_PREFIX": prefix, "VERSION": version}).make_key(key)
+            assert api.cache.make_key(key) == made
+            api.set(key, f"{prefix}/{version}")
+            assert raw.exists(made) == 1
+        for (prefix, version), api in apis.items():
+            assert api.get(key) == f"{prefix}/{version}"
+            assert api.get_many([key]) == {key: f"{prefix}/{version}"}
+        assert apis[("site-a", 1)].delete(key) is True
+        assert apis[("site-b", 1)].get(key) == "site-b/1"
+    for bare in ("0", "", "None", "False"):
+        assert raw.exists(bare) == 0
+
+
 # -- many ------------------------------------------------------------------------------
 
 

@@ -13,6 +13,7 @@ from valkey.crc import key_slot
 from valkey_cache.core import Cache, ConfigurationError, ConnectionInterrupted
 from valkey_cache.core.client import AsyncClusterClient, ClusterClient
 from valkey_cache.core.embedded import EmbeddedCluster, find_free_port
+from valkey_cache.core.exceptions import AuthenticationFailed
 
 pytestmark = pytest.mark.anyio
 
@@ -158,7 +159,7 @@ async def test_connection_options_apply_to_every_node(kind: str, password_cluste
         assert kwargs["socket_connect_timeout"] == 2
         assert kwargs["health_check_interval"] == 5
     wrong = cluster_cache(kind, url, password="nope", retries=0)
-    with pytest.raises(ConnectionInterrupted):
+    with pytest.raises(AuthenticationFailed):
         await wrong.get("n1")
     assert PASSWORD not in repr(cache.inner)
 

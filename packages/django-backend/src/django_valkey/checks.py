@@ -7,6 +7,10 @@ Registered by ``django_valkey.apps`` (add ``"django_valkey"`` to ``INSTALLED_APP
 - ``django_valkey.W001``: an ``OPTIONS`` key no part of the cache reads (a typo?).
 - ``django_valkey.W002``: a sync-only class (or pool arguments) given for the
   connection, which the native async ``a``-methods of ``ValkeyCache`` cannot use.
+- ``django_valkey.W010`` (``--deploy``): values are pickled unsigned, so whoever can
+  write to the server can run code in the application (set ``SIGNING``).
+- ``django_valkey.W011`` (``--deploy``): ``SIGNING`` is ``"accept-unsigned"``, which
+  still unpickles unsigned values (meant for the switch-over only).
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from django.utils.module_loading import import_string
 
 from valkey_cache.core.exceptions import ConfigurationError
 from valkey_cache.core.option_names import known_options, unknown_options
+from valkey_cache.core.serializer import PickleSerializer
+from valkey_cache.core.signing import SigningSerializer
 
 from .settings import DJANGO_OPTIONS, CacheConfig, cache_config, describe_error, probe_client
 
@@ -31,6 +37,47 @@ def check_valkey_caches(app_configs: Any = None, **kwargs: Any) -> list[checks.C
         backend = _valkey_backend(conf.get("BACKEND"))
         if backend is not None:
             messages.extend(check_cache(str(alias), backend, conf))
+    return messages
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def check_valkey_signing(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
+    """Warn about each Valkey cache whose pickled values are not (all) signed."""
+    messages: list[checks.CheckMessage] = []
+    for alias, conf in getattr(settings, "CACHES", {}).items():
+        backend = _valkey_backend(conf.get("BACKEND"))
+        if backend is None:
+            continue
+        location = conf.get("LOCATION", "")
+        params = {name: value for name, value in conf.items() if name not in ("BACKEND", "LOCATION")}
+        try:
+            serializer = cache_config(backend, location, params).options["SERIALIZER"]
+        except ConfigurationError:
+            continue  # reported as E001
+        where = f"CACHES[{alias!r}]"
+        if isinstance(serializer, SigningSerializer):
+            if serializer.accept_unsigned:
+                messages.append(
+                    checks.Warning(
+                        f"{where}: SIGNING='accept-unsigned' still unpickles unsigned values, so "
+                        "whoever can write to the Valkey server can run code in this application.",
+                        hint="Once the unsigned entries have expired (or after a clear), set "
+                        "OPTIONS['SIGNING'] to True.",
+                        obj=where,
+                        id="django_valkey.W011",
+                    )
+                )
+        elif isinstance(serializer, PickleSerializer):
+            messages.append(
+                checks.Warning(
+                    f"{where}: values are pickled unsigned, so whoever can write to the Valkey "
+                    "server can run code in this application.",
+                    hint="Set OPTIONS['SIGNING'] to True (the key derives from SECRET_KEY), or to "
+                    "'accept-unsigned' while entries written unsigned remain.",
+                    obj=where,
+                    id="django_valkey.W010",
+                )
+            )
     return messages
 
 

@@ -19,15 +19,17 @@ import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
-from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 from valkey_cache.core.client.asynchronous import AsyncClientCommands
 from valkey_cache.core.client.base import DEFAULT_COMPRESSOR, DEFAULT_SERIALIZER, split_locations
-from valkey_cache.core.exceptions import ConfigurationError, MissingDependencyError
+from valkey_cache.core.exceptions import ConfigurationError
 from valkey_cache.core.imports import build_component, import_string, resolve_class
 from valkey_cache.core.options import bool_option
+from valkey_cache.core.redaction import redact_url, redact_value
+from valkey_cache.core.signing import signing_mode, signing_serializer
 
 #: Global settings of django-valkey 0.4 and the option each one provides.
 GLOBAL_SETTINGS: Final[dict[str, str]] = {
@@ -65,6 +67,9 @@ DJANGO_OPTIONS: Final[dict[str, str]] = {
 }
 
 DEFAULT_LOGGER: Final = "django_valkey.base"
+
+#: Salt of the value-signing key derived from ``SECRET_KEY`` with ``salted_hmac``.
+SIGNING_SALT: Final = "django_valkey.signing.cache-value-mac"
 
 # Options naming a class that must match the client's kind (sync or async), and a
 # method whose being a coroutine function tells an async class from a sync one.
@@ -214,31 +219,13 @@ def redact(location: Any) -> str:
     try:
         parts = split_locations(location)
     except ConfigurationError:
-        return repr(location)
-    return ",".join(_redact_url(part) for part in parts)
-
-
-def _redact_url(url: str) -> str:
-    split = urlsplit(url)
-    if split.password is None:
-        return url
-    user = split.username or ""
-    host = split.hostname or ""
-    if split.port is not None:
-        host = f"{host}:{split.port}"
-    return urlunsplit(split._replace(netloc=f"{user}:***@{host}"))
+        return repr(redact_value("LOCATION", location))
+    return ",".join(redact_url(part) for part in parts)
 
 
 def describe_error(exc: ConfigurationError) -> str:
     """``exc`` as a message: option, value (secrets hidden) and what is accepted."""
-    if isinstance(exc, MissingDependencyError):
-        return str(exc)
-    value = exc.value
-    if "PASSWORD" in exc.option:
-        value = "***"
-    elif exc.option == "LOCATION":
-        value = redact(value)
-    return f"{exc.option}={value!r} is not valid: expected {exc.accepted}"
+    return str(exc)
 
 
 def alias_of(server: Any, params: Mapping[str, Any]) -> str | None:
@@ -276,6 +263,10 @@ class CacheConfig:
     #: (option, value) pairs the async client could not use (see ``async_options``).
     async_dropped: tuple[tuple[str, Any], ...] = field(default=())
 
+    def __repr__(self) -> str:
+        options = redact_value("OPTIONS", dict(self.user_options))
+        return f"<CacheConfig {self.client_class.__qualname__} OPTIONS={options!r}>"
+
 
 _CONFIGS: dict[tuple[Any, ...], CacheConfig] = {}
 _CONFIGS_LOCK = threading.Lock()
@@ -288,7 +279,7 @@ def cache_config(cache_class: type[Any], server: Any, params: Mapping[str, Any])
     Raises :class:`ConfigurationError` naming the option that is wrong.
     """
     names = global_settings_map()
-    key = (cache_class, repr(server), repr(params), _globals()[2])
+    key = (cache_class, repr(server), repr(params), _globals()[2], _signing_secrets(params))
     config = _CONFIGS.get(key)
     if config is None:
         config = build_config(cache_class, server, params, names)
@@ -311,8 +302,12 @@ def build_config(
         "CLIENT_CLASS", options.get("CLIENT_CLASS") or cache_class.DEFAULT_CLIENT_CLASS
     )
     # Serializer and compressor are stateless: build them once for every instance.
-    options["SERIALIZER"] = build_component(
-        "SERIALIZER", options.get("SERIALIZER") or DEFAULT_SERIALIZER, options, ("dumps", "loads")
+    options["SERIALIZER"] = signing_serializer(
+        build_component(
+            "SERIALIZER", options.get("SERIALIZER") or DEFAULT_SERIALIZER, options, ("dumps", "loads")
+        ),
+        options,
+        secret_key_signing_keys(options),
     )
     options["COMPRESSOR"] = build_component(
         "COMPRESSOR",
@@ -346,6 +341,42 @@ def build_config(
         async_params=async_params,
         async_dropped=dropped,
     )
+
+
+def secret_key_signing_keys(options: Mapping[str, Any]) -> list[bytes]:
+    """Signing keys derived from ``SECRET_KEY`` then ``SECRET_KEY_FALLBACKS``, when
+    ``SIGNING`` is on and no ``SIGNING_KEY`` is given; else none."""
+    if options.get("SIGNING_KEY") is not None or signing_mode(options, False) is None:
+        return []
+    from django.utils.crypto import salted_hmac
+
+    secrets = _secrets()
+    if not secrets:
+        raise ConfigurationError(
+            "SIGNING", options.get("SIGNING"), "False, or a SIGNING_KEY when settings.SECRET_KEY is empty"
+        )
+    return [salted_hmac(SIGNING_SALT, b"", secret=secret, algorithm="sha256").digest() for secret in secrets]
+
+
+def _secrets() -> tuple[Any, ...]:
+    """``SECRET_KEY`` and ``SECRET_KEY_FALLBACKS`` (Django 4.1+); empty without a key."""
+    try:
+        secret = settings.SECRET_KEY
+    except ImproperlyConfigured:
+        return ()
+    if not secret:
+        return ()
+    return (secret, *getattr(settings, "SECRET_KEY_FALLBACKS", ()))
+
+
+def _signing_secrets(params: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The secrets a configuration's signing keys derive from (part of its cache key)."""
+    options = params.get("OPTIONS")
+    if not isinstance(options, Mapping) or options.get("SIGNING") in (None, False):
+        return ()
+    if options.get("SIGNING_KEY") is not None:
+        return ()
+    return _secrets()
 
 
 def probe_client(client_class: type[Any], server: Any, params: Mapping[str, Any]) -> Any:

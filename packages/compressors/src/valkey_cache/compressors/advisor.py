@@ -13,7 +13,9 @@ measured as the plain text the cache stores them as.
 
 from __future__ import annotations
 
+import io
 import itertools
+import pickle
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,6 +24,8 @@ from typing import Any
 from valkey_cache.core.codec import decode, encode
 from valkey_cache.core.exceptions import MissingDependencyError
 from valkey_cache.core.imports import resolve_class
+from valkey_cache.core.serializer import PickleSerializer
+from valkey_cache.core.signing import SigningSerializer, signing_serializer
 
 #: ``progress(done, total)``, called as work advances.
 Progress = Callable[[int, int], None]
@@ -151,6 +155,9 @@ def sample_from_server(
     compressor: Any = None,
     progress: Progress | None = None,
     scan_count: int = 1000,
+    signing_key: str | bytes | None = None,
+    signing_fallback_keys: Sequence[str | bytes] = (),
+    unpickle_unsigned: bool = False,
 ) -> list[Any]:
     """Decode up to ``n`` string values whose keys match ``pattern`` on a live server.
 
@@ -159,12 +166,24 @@ def sample_from_server(
     :class:`~valkey_cache.compressors.identity.IdentityCompressor`, which reads values
     of every compressor). Values that do not decode are left out and more keys are read
     in their place. ``progress(done, total)`` is called as values are read.
+
+    Whoever can write to the server can store a pickle that runs code when loaded, so
+    pickled values are only fully unpickled when they verify: give the cache's
+    ``signing_key`` (and ``signing_fallback_keys``), or a signing serializer. Without
+    one, pickles are read by an unpickler that builds plain data only (no class but a
+    few value types such as ``datetime``), unless ``unpickle_unsigned=True`` says the
+    server's data is trusted.
     """
     import valkey
 
     from .identity import IdentityCompressor
 
-    serializer = _component("SERIALIZER", serializer or "valkey_cache.core.serializer.PickleSerializer")
+    serializer = _sampling_serializer(
+        _component("SERIALIZER", serializer or "valkey_cache.core.serializer.PickleSerializer"),
+        signing_key,
+        signing_fallback_keys,
+        unpickle_unsigned,
+    )
     compressor = _component("COMPRESSOR", compressor or IdentityCompressor)
     client: Any = valkey.Valkey.from_url(client_url)
     try:
@@ -189,6 +208,59 @@ def sample_from_server(
         return values
     finally:
         client.close()
+
+
+def _sampling_serializer(
+    serializer: Any, key: str | bytes | None, fallback_keys: Sequence[str | bytes], unpickle_unsigned: bool
+) -> Any:
+    """The serializer that reads server data: verifying, or unable to run code."""
+    if key is not None:
+        options = {"SIGNING_KEY": key, "SIGNING_FALLBACK_KEYS": list(fallback_keys)}
+        return signing_serializer(serializer, options)
+    if isinstance(serializer, SigningSerializer):
+        return serializer if unpickle_unsigned else serializer.strict()
+    if isinstance(serializer, PickleSerializer) and not unpickle_unsigned:
+        return _PlainDataPickle()
+    return serializer
+
+
+# Classes a pickle of plain data may name: value types whose constructors run no code
+# chosen by the pickle.
+_PLAIN_CLASSES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("builtins", "set"),
+        ("builtins", "frozenset"),
+        ("builtins", "bytearray"),
+        ("builtins", "complex"),
+        ("collections", "OrderedDict"),
+        ("datetime", "date"),
+        ("datetime", "datetime"),
+        ("datetime", "time"),
+        ("datetime", "timedelta"),
+        ("datetime", "timezone"),
+        ("decimal", "Decimal"),
+    }
+)
+
+
+class _PlainDataUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _PLAIN_CLASSES:
+            raise pickle.UnpicklingError(f"{module}.{name} is not plain data")
+        return super().find_class(module, name)
+
+
+class _PlainDataPickle:
+    """Reads pickles of plain data (containers, scalars, a few value types) and refuses
+    any other class, so an unsigned pickle from the server cannot run code."""
+
+    def dumps(self, value: Any) -> bytes:
+        """Pickle ``value`` (the advisor only reads)."""
+        return pickle.dumps(value)
+
+    def loads(self, value: bytes) -> Any:
+        """Unpickle ``value`` if it names no class outside the allowed value types."""
+        return _PlainDataUnpickler(io.BytesIO(value)).load()
 
 
 def _component(option: str, spec: Any) -> Any:

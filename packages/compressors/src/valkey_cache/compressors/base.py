@@ -6,7 +6,11 @@ from collections.abc import Mapping
 from typing import Any, ClassVar
 
 from valkey_cache.core.compressor import BaseCompressor
-from valkey_cache.core.exceptions import ConfigurationError, MissingDependencyError
+from valkey_cache.core.exceptions import (
+    ConfigurationError,
+    DecompressionLimitExceeded,
+    MissingDependencyError,
+)
 
 from . import detect
 
@@ -20,6 +24,8 @@ class FormatCompressor(BaseCompressor):
     what django-valkey 0.4 writes with the same settings.
 
     ``COMPRESS_LEVEL`` of None or 0 means ``DEFAULT_LEVEL``, as in django-valkey 0.4.
+    Every path, own format or detected, stops at ``MAX_DECOMPRESSED_SIZE`` bytes of
+    output and raises :class:`DecompressionLimitExceeded`.
     """
 
     OPTIONS: ClassVar[frozenset[str]] = BaseCompressor.OPTIONS | {"COMPRESS_DETECT_FORMATS"}
@@ -85,13 +91,16 @@ class FormatCompressor(BaseCompressor):
         return fmt.matches is None or fmt.matches(value)
 
     def decompress(self, value: bytes) -> bytes:
+        """Decompress ``value`` from this compressor's format or any detected one."""
         cause: BaseException | None = None
         if self._is_own(value):
             try:
                 return self._decompress(value)
+            except DecompressionLimitExceeded:
+                raise
             except Exception as exc:
                 cause = exc
-        return self._detector().decompress(value, cause)
+        return self._detector().decompress(value, cause, self.max_decompressed_size)
 
     def _detector(self) -> detect.Detector:
         detector = self.__dict__.get("_detector_instance")

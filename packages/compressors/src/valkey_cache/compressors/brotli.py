@@ -46,7 +46,7 @@ class BrotliCompressor(FormatCompressor):
         if not isinstance(mode, str) or mode.upper() not in _MODES:
             raise ConfigurationError("COMPRESS_BROTLI_MODE", mode, "one of 'GENERIC', 'TEXT', 'FONT'")
         self.mode: int = getattr(self._library, f"MODE_{mode.upper()}")
-        self._decode = detect.brotli_decoder(self._library.decompress)
+        self._decode = detect.brotli_decoder(self._library)
 
     def _load_library(self) -> Any:
         import brotli
@@ -60,4 +60,4 @@ class BrotliCompressor(FormatCompressor):
         return out
 
     def _decompress(self, value: bytes) -> bytes:
-        return self._decode(value)
+        return self._decode(value, self.max_decompressed_size)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from . import detect
 from .base import FormatCompressor
 
 
@@ -24,5 +25,4 @@ class Bz2Compressor(FormatCompressor):
         return out
 
     def _decompress(self, value: bytes) -> bytes:
-        out: bytes = self._library.decompress(value)
-        return out
+        return detect.bounded(self._library.BZ2Decompressor, value, self.max_decompressed_size)

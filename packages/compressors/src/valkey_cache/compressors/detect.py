@@ -22,11 +22,13 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from valkey_cache.core.exceptions import CompressorError, ConfigurationError
+from valkey_cache.core.compressor import DEFAULT_MAX_DECOMPRESSED_SIZE
+from valkey_cache.core.exceptions import CompressorError, ConfigurationError, DecompressionLimitExceeded
 
 logger = logging.getLogger("valkey_cache.compressors")
 
-Decoder = Callable[[bytes], bytes]
+#: ``decode(value, limit)``: see :func:`bounded`.
+Decoder = Callable[[bytes, int], bytes]
 
 
 def requirement(extra: str) -> str:
@@ -96,69 +98,128 @@ def is_zstd(value: bytes) -> bool:
 
 
 # -- decoders (imported lazily; None when the library is missing) ------------------------
+#
+# A decoder takes the stored bytes and a limit and never holds more than about ``limit``
+# bytes of output: past it, it raises DecompressionLimitExceeded (see MAX_DECOMPRESSED_SIZE).
 
 
-def _zlib_decoder(wbits: int) -> Decoder:
-    """zlib/gzip streams end with a checksum; raw deflate (``wbits < 0``) has none, so
-    there the whole input must be one complete stream."""
+def bounded(
+    new: Callable[[], Any], value: bytes, limit: int, streams: bool = True, exact: bool = False
+) -> bytes:
+    """Decompress ``value`` with decompressor objects made by ``new``, at most ``limit`` bytes.
+
+    The objects have the interface of ``bz2.BZ2Decompressor``: ``decompress(data,
+    max_length)``, ``eof`` and ``unused_data``. With ``streams``, concatenated streams are
+    read as one value and trailing bytes that do not decode are ignored (as the one-shot
+    ``bz2``/``lzma``/``zstd`` functions do); without it, anything after the first stream
+    is ignored, or with ``exact`` refused. A stream cut short raises ValueError.
+    """
+    out = _read_streams(new, value, limit, streams, exact)
+    if out is None:
+        # Raised here, not where the output was read: a traceback keeps its frames'
+        # locals alive, and that frame's are the output and the decompressor.
+        raise DecompressionLimitExceeded(limit)
+    return out
+
+
+def _read_streams(
+    new: Callable[[], Any], value: bytes, limit: int, streams: bool, exact: bool
+) -> bytes | None:
+    """:func:`bounded`, returning None past the limit."""
+    chunks: list[bytes] = []
+    total = 0
+    data = value
+    first = True
+    while True:
+        decompressor = new()
+        try:
+            out = decompressor.decompress(data, limit - total + 1)
+        except Exception:
+            if first:
+                raise
+            break
+        total += len(out)
+        if total > limit:
+            return None
+        if not decompressor.eof:
+            raise ValueError("the compressed data ends before the end of its stream")
+        chunks.append(out)
+        data = decompressor.unused_data
+        first = False
+        if not data or not streams:
+            break
+    if exact and data:
+        raise ValueError("data after the end of the compressed stream")
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def zlib_decoder(wbits: int, streams: bool = False) -> Decoder:
+    """A bounded ``zlib.decompress(value, wbits)``. zlib/gzip streams end with a checksum;
+    raw deflate (``wbits < 0``) has none, so there the whole input must be one stream."""
     import zlib
 
-    if wbits > 0:
+    def new() -> Any:
+        return zlib.decompressobj(wbits)
 
-        def decode(value: bytes) -> bytes:
-            return zlib.decompress(value, wbits)
+    exact = wbits < 0
 
-        return decode
+    def decode(value: bytes, limit: int) -> bytes:
+        return bounded(new, value, limit, streams=streams, exact=exact)
 
-    def decode_raw(value: bytes) -> bytes:
-        decompressor = zlib.decompressobj(wbits)
-        out = decompressor.decompress(value) + decompressor.flush()
-        if not decompressor.eof or decompressor.unused_data:
-            raise ValueError("not a complete deflate stream")
-        return out
-
-    return decode_raw
+    return decode
 
 
 def _load_zlib() -> Decoder:
-    return _zlib_decoder(15)
+    return zlib_decoder(15)
 
 
 def _load_gzip() -> Decoder:
-    import gzip
-
-    return gzip.decompress
+    return zlib_decoder(31, streams=True)
 
 
 def _load_bz2() -> Decoder:
     import bz2
 
-    return bz2.decompress
+    def decode(value: bytes, limit: int) -> bytes:
+        return bounded(bz2.BZ2Decompressor, value, limit)
+
+    return decode
+
+
+def lzma_decoder(format: int, memlimit: int | None = None, filters: Any = None) -> Decoder:
+    """A bounded ``lzma.decompress`` with these arguments."""
+    import lzma
+
+    def new() -> Any:
+        return lzma.LZMADecompressor(format=format, memlimit=memlimit, filters=filters)
+
+    def decode(value: bytes, limit: int) -> bytes:
+        return bounded(new, value, limit)
+
+    return decode
 
 
 def _load_xz() -> Decoder:
     import lzma
 
-    def decode(value: bytes) -> bytes:
-        return lzma.decompress(value, format=lzma.FORMAT_XZ)
-
-    return decode
+    return lzma_decoder(lzma.FORMAT_XZ)
 
 
 def _load_lzma_alone() -> Decoder:
     import lzma
 
-    def decode(value: bytes) -> bytes:
-        return lzma.decompress(value, format=lzma.FORMAT_ALONE)
-
-    return decode
+    return lzma_decoder(lzma.FORMAT_ALONE)
 
 
 def _load_lz4() -> Decoder:
     import lz4.frame
 
-    decompress: Decoder = lz4.frame.decompress
-    return decompress
+    new = lz4.frame.LZ4FrameDecompressor
+
+    def decode(value: bytes, limit: int) -> bytes:
+        return bounded(new, value, limit, streams=False)
+
+    return decode
 
 
 def import_zstd() -> Any:
@@ -166,19 +227,53 @@ def import_zstd() -> Any:
     return importlib.import_module("compression.zstd" if sys.version_info >= (3, 14) else "backports.zstd")
 
 
+def zstd_decoder(zstd: Any, zstd_dict: Any = None, options: Any = None) -> Decoder:
+    """A bounded ``zstd.decompress`` with this dictionary and these parameters."""
+
+    def new() -> Any:
+        return zstd.ZstdDecompressor(zstd_dict=zstd_dict, options=options)
+
+    def decode(value: bytes, limit: int) -> bytes:
+        return bounded(new, value, limit)
+
+    return decode
+
+
 def _load_zstd() -> Decoder:
-    decompress: Decoder = import_zstd().decompress
-    return decompress
+    return zstd_decoder(import_zstd())
 
 
-def brotli_decoder(decompress: Decoder) -> Decoder:
-    """Wrap ``brotli.decompress``: an empty result means "not brotli" (see module doc)."""
+#: Output asked of brotli per call: its buffer may grow to about twice what is asked.
+_BROTLI_STEP = 256 * 1024
 
-    def decode(value: bytes) -> bytes:
-        out = decompress(value)
-        if not out:
-            raise ValueError("empty brotli stream")
+
+def brotli_decoder(brotli: Any) -> Decoder:
+    """A bounded ``brotli.decompress``; an incomplete stream or an empty result means
+    "not brotli" (see the module doc)."""
+
+    def decode(value: bytes, limit: int) -> bytes:
+        out = read(value, limit)
+        if out is None:
+            raise DecompressionLimitExceeded(limit)  # outside read(): see bounded()
         return out
+
+    def read(value: bytes, limit: int) -> bytes | None:
+        decompressor = brotli.Decompressor()
+        chunks: list[bytes] = []
+        total = 0
+        data = value
+        while True:
+            out = decompressor.process(data, output_buffer_limit=min(limit - total + 1, _BROTLI_STEP))
+            data = b""
+            total += len(out)
+            if total > limit:
+                return None
+            chunks.append(out)
+            if decompressor.can_accept_more_data():
+                break
+        if not total or not decompressor.is_finished():
+            raise ValueError("not a complete, non-empty brotli stream")
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     return decode
 
@@ -186,7 +281,7 @@ def brotli_decoder(decompress: Decoder) -> Decoder:
 def _load_brotli() -> Decoder:
     import brotli
 
-    return brotli_decoder(brotli.decompress)
+    return brotli_decoder(brotli)
 
 
 @dataclass(frozen=True)
@@ -270,8 +365,14 @@ class Detector:
         )
         self._brotli = BY_NAME["brotli"] in chosen
 
-    def try_decompress(self, value: bytes) -> tuple[bytes | None, BaseException | None]:
-        """``(decompressed, None)``, or ``(None, last error or None)`` if in no format."""
+    def try_decompress(
+        self, value: bytes, limit: int = DEFAULT_MAX_DECOMPRESSED_SIZE
+    ) -> tuple[bytes | None, BaseException | None]:
+        """``(decompressed, None)``, or ``(None, last error or None)`` if in no format.
+
+        Raises :class:`DecompressionLimitExceeded` if the value decompresses to more than
+        ``limit`` bytes.
+        """
         error: BaseException | None = None
         if value:
             for fmt in self._by_first_byte[value[0]]:
@@ -282,21 +383,30 @@ class Detector:
                     _warn_missing(fmt)
                     continue
                 try:
-                    return decode(value), None
+                    return decode(value, limit), None
+                except DecompressionLimitExceeded:
+                    raise
                 except Exception as exc:
                     error = exc
         if self._brotli:
             decode = decoder("brotli")
             if decode is not None:
                 try:
-                    return decode(value), None
+                    return decode(value, limit), None
+                except DecompressionLimitExceeded:
+                    raise
                 except Exception as exc:
                     error = exc
         return None, error
 
-    def decompress(self, value: bytes, cause: BaseException | None = None) -> bytes:
+    def decompress(
+        self,
+        value: bytes,
+        cause: BaseException | None = None,
+        limit: int = DEFAULT_MAX_DECOMPRESSED_SIZE,
+    ) -> bytes:
         """Like :meth:`try_decompress` but raising :class:`CompressorError`."""
-        out, error = self.try_decompress(value)
+        out, error = self.try_decompress(value, limit)
         if out is None:
             raise CompressorError("the value is not in a known compressed format") from (error or cause)
         return out
@@ -313,14 +423,16 @@ def decompress(
     formats: Collection[str] = FORMAT_NAMES,
     skip: Collection[str] = (),
     cause: BaseException | None = None,
+    limit: int = DEFAULT_MAX_DECOMPRESSED_SIZE,
 ) -> bytes:
-    """Decompress ``value`` in whichever of ``formats`` it is in.
+    """Decompress ``value`` in whichever of ``formats`` it is in, to at most ``limit`` bytes.
 
     ``skip`` names formats the caller already tried. Raises :class:`CompressorError`
     when the value is in none of them (it is then most likely not compressed), or when
-    its format's library is missing (logged once per format).
+    its format's library is missing (logged once per format), and
+    :class:`DecompressionLimitExceeded` when it decompresses to more than ``limit``.
     """
-    return detector(tuple(formats), tuple(skip)).decompress(value, cause)
+    return detector(tuple(formats), tuple(skip)).decompress(value, cause, limit)
 
 
 def formats_option(options: Any, name: str = "COMPRESS_DETECT_FORMATS") -> tuple[str, ...]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from . import detect
 from .base import FormatCompressor
 
 
@@ -13,6 +15,10 @@ class GzipCompressor(FormatCompressor):
     FORMAT: ClassVar[str] = "gzip"
     DEFAULT_LEVEL: ClassVar[int] = 9
     LEVEL_RANGE: ClassVar[tuple[int, int] | None] = (1, 9)
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        super().__init__(options)
+        self._decode = detect.zlib_decoder(31, streams=True)
 
     def _load_library(self) -> Any:
         import gzip
@@ -24,5 +30,4 @@ class GzipCompressor(FormatCompressor):
         return out
 
     def _decompress(self, value: bytes) -> bytes:
-        out: bytes = self._library.decompress(value)
-        return out
+        return self._decode(value, self.max_decompressed_size)

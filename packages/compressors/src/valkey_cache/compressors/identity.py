@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from valkey_cache.core.compressor import BaseCompressor
+from valkey_cache.core.compressor import BaseCompressor, max_decompressed_size
 
 from . import detect
 
@@ -19,18 +19,22 @@ class IdentityCompressor(BaseCompressor):
     compressor, when turning compression off on a cache that holds compressed values.
     ``COMPRESS_DETECT_FORMATS`` limits the formats recognised (default: all).
     ``COMPRESS_LEVEL`` and ``COMPRESS_MIN_LENGTH`` are accepted and ignored, so that
-    turning compression off needs no other change.
+    turning compression off needs no other change. ``MAX_DECOMPRESSED_SIZE`` bounds what
+    a recognised value may decompress to.
     """
 
     OPTIONS: ClassVar[frozenset[str]] = BaseCompressor.OPTIONS | {"COMPRESS_DETECT_FORMATS"}
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         self._options = options or {}
+        self.max_decompressed_size = max_decompressed_size(self._options)
         self._detector = detect.detector(detect.formats_option(self._options))
 
     def compress(self, value: bytes) -> bytes:
+        """Return ``value`` unchanged."""
         return value
 
     def decompress(self, value: bytes) -> bytes:
-        out, _ = self._detector.try_decompress(value)
+        """Decompress a value in a recognised format; return anything else unchanged."""
+        out, _ = self._detector.try_decompress(value, self.max_decompressed_size)
         return value if out is None else out

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from valkey_cache.core.exceptions import ConfigurationError
 from valkey_cache.core.options import bool_option
 
+from . import detect
 from .base import FormatCompressor
 
 _BLOCK_SIZES = (0, 4, 5, 6, 7)
@@ -66,5 +67,5 @@ class Lz4Compressor(FormatCompressor):
         return out
 
     def _decompress(self, value: bytes) -> bytes:
-        out: bytes = self._library.decompress(value)
-        return out
+        new = self._library.LZ4FrameDecompressor
+        return detect.bounded(new, value, self.max_decompressed_size, streams=False)

@@ -80,6 +80,7 @@ class LzmaCompressor(FormatCompressor):
             2: (detect.is_lzma_alone,),
         }.get(self.decompress_format)
         self._matchers = matchers
+        self._decode = detect.lzma_decoder(self.decompress_format, self.memlimit, self.decompress_filters)
         self._own_formats = ("xz", "lzma_alone")
 
     def _load_library(self) -> Any:
@@ -105,13 +106,7 @@ class LzmaCompressor(FormatCompressor):
         return out
 
     def _decompress(self, value: bytes) -> bytes:
-        out: bytes = self._library.decompress(
-            value,
-            format=self.decompress_format,
-            memlimit=self.memlimit,
-            filters=self.decompress_filters,
-        )
-        return out
+        return self._decode(value, self.max_decompressed_size)
 
 
 def _format_option(options: Mapping[str, Any], name: str, default: int, accepted: tuple[int, ...]) -> int:

@@ -47,7 +47,7 @@ class ZlibCompressor(FormatCompressor):
         else:
             self._header_check = _anything
             self._own_formats = ()
-        self._decode = detect._zlib_decoder(wbits)
+        self._decode = detect.zlib_decoder(wbits)
 
     def _load_library(self) -> Any:
         import zlib
@@ -66,7 +66,7 @@ class ZlibCompressor(FormatCompressor):
         return out
 
     def _decompress(self, value: bytes) -> bytes:
-        return self._decode(value)
+        return self._decode(value, self.max_decompressed_size)
 
 
 def _anything(value: bytes) -> bool:

@@ -55,6 +55,7 @@ class ZStdCompressor(FormatCompressor):
             self._compress_kwargs = {"options": params}
         self._compress_kwargs["zstd_dict"] = self.zstd_dict
         self._local = threading.local()
+        self._decode = detect.zstd_decoder(zstd, self.decompress_zstd_dict, self.decompress_options)
         try:
             zstd.compress(b"", **self._compress_kwargs)
         except (ValueError, TypeError, zstd.ZstdError) as exc:
@@ -83,10 +84,7 @@ class ZStdCompressor(FormatCompressor):
         return out
 
     def _decompress(self, value: bytes) -> bytes:
-        out: bytes = self._library.decompress(
-            value, zstd_dict=self.decompress_zstd_dict, options=self.decompress_options
-        )
-        return out
+        return self._decode(value, self.max_decompressed_size)
 
 
 def train_dictionary(samples: Iterable[bytes], size: int = 16 * 1024) -> bytes:

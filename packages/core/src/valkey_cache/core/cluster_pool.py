@@ -3,7 +3,7 @@
 A cluster client discovers the nodes, keeps a pool per node and follows MOVED/ASK and
 failovers itself, so the "pool" shared process-wide (per event loop for asyncio) is the
 cluster client: one per LOCATION and options. The connection options apply to every
-node: password, user, socket timeouts, retries, health checks and the pool options.
+node: password, user, socket timeouts, retries, health checks, TLS and the pool options.
 """
 
 from __future__ import annotations
@@ -19,11 +19,14 @@ from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 from valkey.exceptions import ValkeyClusterException
 
 from .async_pool import LOOP_POOLS, AsyncConnectionFactory
-from .client.ops import is_outage
-from .exceptions import ConfigurationError, redact_url
+from .breaker import BreakerSettings, CircuitOpenError, guarded_class, install
+from .client.ops import is_outage, refusal
+from .connection_params import SSL_NAMES
+from .exceptions import ConfigurationError
 from .imports import resolve_class
 from .options import bool_option
-from .pool import BaseConnectionFactory
+from .pool import BaseConnectionFactory, tls_identity
+from .redaction import redact_url
 
 if TYPE_CHECKING:
     from valkey.asyncio.cluster import ValkeyCluster as AsyncValkeyCluster
@@ -40,9 +43,13 @@ def _address(url: str) -> tuple[str, int]:
     return parsed.hostname or "127.0.0.1", parsed.port or 6379
 
 
-def _configuration_error(url: str, exc: ValkeyClusterException) -> None:
+def _configuration_error(url: str, exc: ValkeyClusterException, user: str | None = None) -> None:
     """Raise a ConfigurationError when the cluster client was refused for another reason
     than an unreachable node (no cluster at that URL, a database other than 0...)."""
+    host, port = _address(url)
+    refused = refusal(exc, server=f"{host}:{port}", user=urlparse(url).username or user or "default")
+    if refused is not None:
+        raise refused from exc
     if not is_outage(exc):
         raise ConfigurationError("LOCATION", redact_url(url), f"the URL of a cluster node ({exc})") from exc
 
@@ -63,10 +70,31 @@ class _SteadyCommandTable(AsyncCommandsParser or object):  # type: ignore[misc]
         previous = getattr(self, "node", None)
         try:
             await super().initialize(node)
-        except (ValkeyConnectionError, ValkeyTimeoutError):
+        except (ValkeyConnectionError, ValkeyTimeoutError, CircuitOpenError):
             if not self.commands or previous is None:
                 raise
             self.node = previous
+
+
+def _guarded_pool(pool_cls: Any, settings: BreakerSettings, **kwargs: Any) -> Any:
+    """A node's pool (blocking cluster client) whose connections have a circuit breaker."""
+    return install(pool_cls(**kwargs), settings)
+
+
+def _guard_nodes(cluster: Any, settings: BreakerSettings) -> None:
+    """Give every node of an asyncio cluster client, known now or discovered later,
+    connections with a circuit breaker (before the first connection is made)."""
+    kwargs = cluster.nodes_manager.connection_kwargs
+    base = kwargs.get("connection_class") or _async_connection()
+    kwargs["connection_class"] = guarded_class(base, settings, sends=True)
+    for node in cluster.nodes_manager.startup_nodes.values():
+        node.connection_class = guarded_class(node.connection_class, settings, sends=True)
+
+
+def _async_connection() -> type[Any]:
+    from valkey.asyncio.connection import Connection
+
+    return Connection
 
 
 class _ClusterSettings:
@@ -78,7 +106,7 @@ class _ClusterSettings:
         self._pool_identity = (*self._pool_identity, self.read_from_replicas)
 
     def pool_key(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
-        return (params["url"], params.get("startup_urls", ()), *self._pool_identity)
+        return (params["url"], params.get("startup_urls", ()), tls_identity(params), *self._pool_identity)
 
 
 class ClusterConnectionFactory(_ClusterSettings, BaseConnectionFactory["ValkeyCluster", "ConnectionPool"]):
@@ -111,10 +139,12 @@ class ClusterConnectionFactory(_ClusterSettings, BaseConnectionFactory["ValkeyCl
         kwargs.pop("parser_class", None)  # the cluster client sets its own parser
         # ValkeyCluster drops keyword arguments it does not know; the node pools take them.
         node_kwargs: dict[str, Any] = {
-            k: kwargs.pop(k) for k in ("health_check_interval", "retry_on_error") if k in kwargs
+            k: kwargs.pop(k) for k in ("health_check_interval", "retry_on_error", *SSL_NAMES) if k in kwargs
         }
         node_kwargs.update(self.pool_cls_kwargs)
         pool_cls: Any = self.pool_cls
+        if self._breaker is not None:
+            pool_cls = functools.partial(_guarded_pool, pool_cls, self._breaker)
         if node_kwargs:
             pool_cls = functools.partial(pool_cls, **node_kwargs)
         kwargs["connection_pool_class"] = pool_cls
@@ -123,7 +153,7 @@ class ClusterConnectionFactory(_ClusterSettings, BaseConnectionFactory["ValkeyCl
         try:
             return self.base_client_cls(url=url, startup_nodes=startup, **kwargs)
         except ValkeyClusterException as exc:
-            _configuration_error(url, exc)
+            _configuration_error(url, exc, kwargs.get("username"))
             raise
 
     def disconnect(self, connection: ValkeyCluster) -> None:
@@ -171,7 +201,7 @@ class AsyncClusterConnectionFactory(_ClusterSettings, AsyncConnectionFactory):
         try:
             await cluster.initialize()
         except ValkeyClusterException as exc:
-            _configuration_error(params["url"], exc)
+            _configuration_error(params["url"], exc, params.get("username"))
             raise
         return cluster
 
@@ -192,8 +222,10 @@ class AsyncClusterConnectionFactory(_ClusterSettings, AsyncConnectionFactory):
         try:
             cluster = cls.from_url(url, startup_nodes=startup, **kwargs)
         except ValkeyClusterException as exc:
-            _configuration_error(url, exc)
+            _configuration_error(url, exc, kwargs.get("username"))
             raise
+        if self._breaker is not None:
+            _guard_nodes(cluster, self._breaker)
         if type(getattr(cluster, "commands_parser", None)) is AsyncCommandsParser:
             cluster.commands_parser = _SteadyCommandTable()
         return cluster

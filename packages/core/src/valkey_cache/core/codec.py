@@ -6,13 +6,15 @@ server-side INCR/INCRBYFLOAT work on them and other clients can read them.
 
 from __future__ import annotations
 
+import hmac
 import pickle
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeGuard
 
 from .compressor import IdentityCompressor
-from .exceptions import CompressorError
+from .exceptions import CompressorError, DecompressionLimitExceeded
 from .serializer import PickleSerializer
+from .signing import MAC_SIZE, MAGIC, SigningSerializer
 
 
 class Serializer(Protocol):
@@ -39,7 +41,11 @@ def encode(value: Any, serializer: Serializer, compressor: Compressor) -> bytes 
 
 
 def decode(value: bytes | int | float, serializer: Serializer, compressor: Compressor) -> Any:
-    """Reverse :func:`encode`. Raises whatever the compressor or serializer raises."""
+    """Reverse :func:`encode`. Raises whatever the compressor or serializer raises.
+
+    A :class:`CompressorError` means "not compressed" and the serializer reads the value
+    as stored, except :class:`DecompressionLimitExceeded`, which propagates.
+    """
     if isinstance(value, (int, float)):
         return value
     if value and value[0] in _NUMBER_START:
@@ -48,6 +54,8 @@ def decode(value: bytes | int | float, serializer: Serializer, compressor: Compr
             return number
     try:
         value = compressor.decompress(value)
+    except DecompressionLimitExceeded:
+        raise
     except CompressorError:
         pass
     return serializer.loads(value)
@@ -69,8 +77,25 @@ def make_encoder(serializer: Serializer, compressor: Compressor) -> Callable[[An
     """:func:`encode` bound to a serializer and compressor, specialised for the defaults.
 
     With the default pickle serializer and no compression the value goes straight to
-    ``pickle.dumps``: the same bytes, without two method calls per value.
+    ``pickle.dumps``: the same bytes, without two method calls per value. The same holds
+    for signed pickle (:mod:`valkey_cache.core.signing`), with the MAC computed inline.
     """
+    if _signed_pickle(serializer, compressor):
+        protocol = serializer.inner._pickle_version
+        dumps = pickle.dumps
+        copy = serializer._sign_state.copy
+        magic = MAGIC
+
+        def encode_signed_pickle(value: Any) -> bytes | int | float:
+            value_type = type(value)
+            if value_type is int or value_type is float:
+                return value  # type: ignore[no-any-return]
+            signed = dumps(value, protocol) + magic
+            state = copy()
+            state.update(signed)
+            return signed + state.digest()
+
+        return encode_signed_pickle
     if type(serializer) is PickleSerializer and type(compressor) is IdentityCompressor:
         protocol = serializer._pickle_version
         dumps = pickle.dumps
@@ -90,8 +115,25 @@ def make_decoder(serializer: Serializer, compressor: Compressor) -> Callable[[by
 
     A pickle (protocol 2 or later) starts with byte 0x80, which no stored number does,
     so with the default pickle serializer and no compression such values go straight
-    to ``pickle.loads``.
+    to ``pickle.loads`` (signed ones through the MAC check first).
     """
+    if _signed_pickle(serializer, compressor):
+        loads = pickle.loads
+        verify = serializer.verify
+        copy = serializer._sign_state.copy
+        same = hmac.compare_digest
+        mac = -MAC_SIZE
+
+        def decode_signed_pickle(value: bytes) -> Any:
+            if value and value[0] == 0x80:
+                state = copy()
+                state.update(value[:mac])
+                if same(state.digest(), value[mac:]):
+                    return loads(value)  # pickle stops at its STOP opcode, before the trailer
+                return loads(verify(value))
+            return decode(value, serializer, compressor)
+
+        return decode_signed_pickle
     if type(serializer) is PickleSerializer and type(compressor) is IdentityCompressor:
         loads = pickle.loads
 
@@ -102,3 +144,11 @@ def make_decoder(serializer: Serializer, compressor: Compressor) -> Callable[[by
 
         return decode_pickle
     return lambda value: decode(value, serializer, compressor)
+
+
+def _signed_pickle(serializer: Serializer, compressor: Compressor) -> TypeGuard[SigningSerializer]:
+    return (
+        type(serializer) is SigningSerializer
+        and type(serializer.inner) is PickleSerializer
+        and type(compressor) is IdentityCompressor
+    )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from valkey.exceptions import AuthenticationError as ValkeyAuthenticationError
 from valkey.exceptions import ConnectionError as ValkeyConnectionError
+from valkey.exceptions import NoPermissionError
+
+from .redaction import redact_value
 
 
 class ValkeyCacheError(Exception):
@@ -18,11 +21,14 @@ class ConfigurationError(ValkeyCacheError, ValueError):
     The message names the option, the value given and what is accepted.
     """
 
-    def __init__(self, option: str, value: Any, accepted: str) -> None:
+    def __init__(self, option: str, value: Any, accepted: str, *, show_value: bool = True) -> None:
         self.option = option
         self.value = value
         self.accepted = accepted
-        super().__init__(f"{option}={value!r} is not valid: expected {accepted}")
+        if show_value:
+            super().__init__(f"{option}={redact_value(option, value)!r} is not valid: expected {accepted}")
+        else:  # an unknown option name: its value may be a misspelt secret
+            super().__init__(f"{option} is not valid: expected {accepted}")
 
 
 class ConnectionInterrupted(ValkeyCacheError, ValkeyConnectionError):
@@ -49,6 +55,17 @@ class CompressorError(ValkeyCacheError):
     """A compressor could not decompress a value (it may not be compressed)."""
 
 
+class DecompressionLimitExceeded(CompressorError):
+    """A value decompresses to more than ``MAX_DECOMPRESSED_SIZE`` bytes.
+
+    Unlike its base class this does not mean "not compressed": the value reads as a miss.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        super().__init__(f"the value decompresses to more than MAX_DECOMPRESSED_SIZE={limit} bytes")
+
+
 class SerializerError(ValkeyCacheError):
     """A serializer could not encode or decode a value."""
 
@@ -67,14 +84,6 @@ class MissingDependencyError(ConfigurationError):
         self.accepted = f"pip install {requirement}"
 
 
-_URL_PASSWORD = re.compile(r"(?P<scheme>[a-z+]+://)(?P<user>[^:@/]*):[^@/]*@")
-
-
-def redact_url(url: str) -> str:
-    """``valkey://user:secret@host`` -> ``valkey://user:***@host``."""
-    return _URL_PASSWORD.sub(r"\g<scheme>\g<user>:***@", url)
-
-
 def describe_server(connection: Any) -> str:
     """Return ``host:port`` (or the socket path) of a valkey-py client, never the password."""
     pool = getattr(connection, "connection_pool", None)
@@ -90,3 +99,63 @@ def describe_server(connection: Any) -> str:
     if nodes is not None:
         return "cluster"
     return "(unknown server)"
+
+
+def describe_user(connection: Any) -> str:
+    """The ACL user name a valkey-py client logs in as (``default`` when none is set)."""
+    pool = getattr(connection, "connection_pool", None) or getattr(connection, "nodes_manager", None)
+    kwargs: dict[str, Any] = getattr(pool, "connection_kwargs", None) or {}
+    return str(kwargs.get("username") or "default")
+
+
+class ServerRefused(ValkeyCacheError):
+    """The server answered but refused this client: not an outage, never hidden.
+
+    Raised whatever ``IGNORE_EXCEPTIONS`` says, because retrying cannot help: the
+    password, the ACL rules, the TLS trust settings or the database must be fixed.
+    ``server`` and ``user`` name who refused whom; no password is ever included.
+    """
+
+    def __init__(self, message: str, server: str, user: str) -> None:
+        self.server = server
+        self.user = user
+        super().__init__(message)
+
+
+class AuthenticationFailed(ServerRefused, ValkeyAuthenticationError):
+    """The server refused the user name or password (WRONGPASS, NOAUTH, a disabled user)."""
+
+    def __init__(self, server: str, user: str, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"Valkey server {server} refused user {user!r}: {reason}", server, user)
+
+
+class PermissionDenied(ServerRefused, NoPermissionError):
+    """An ACL rule denied a command or a key to the user (NOPERM)."""
+
+    def __init__(self, server: str, user: str, command: str, reason: str, hint: str = "") -> None:
+        self.command = command
+        self.reason = reason
+        message = f"{command} was denied to user {user!r} on Valkey server {server}: {reason}"
+        super().__init__(f"{message}; {hint}" if hint else message, server, user)
+
+
+class CertificateNotTrusted(ServerRefused, ValkeyConnectionError):
+    """TLS verification of the server's certificate failed (unknown CA, wrong host name...)."""
+
+    def __init__(self, server: str, user: str, reason: str) -> None:
+        self.reason = reason
+        super().__init__(f"TLS certificate of Valkey server {server} was not trusted: {reason}", server, user)
+
+
+class ReadOnlyServer(ConnectionInterrupted):
+    """A write was refused with READONLY again after the pool was reconnected (the
+    ``ReadOnlyError`` is the cause).
+
+    The location still reaches a replica (a primary demoted and nothing promoted, or
+    DNS not yet moved): an outage for writes, so ``IGNORE_EXCEPTIONS`` makes them no-ops.
+    """
+
+    def __init__(self, connection: Any = None, server: str | None = None) -> None:
+        super().__init__(connection, server)
+        self.args = (f"Valkey server {self.server} is a read-only replica",)

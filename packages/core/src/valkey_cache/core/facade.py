@@ -15,11 +15,12 @@ from . import ignore
 from .client.asynchronous import AsyncClientCommands
 from .client.extras import AsyncValkeyExtras, ValkeyExtras
 from .client.sync import ClientCommands
-from .exceptions import ConfigurationError, redact_url
+from .exceptions import ConfigurationError
 from .imports import resolve_class
 from .keys import KeyFunc, default_key_func
 from .option_names import known_options, unknown_options
 from .options import bool_option, number_option
+from .redaction import redact_url
 from .timeouts import DEFAULT_TIMEOUT
 
 # Keyword arguments that name an option in lower case.
@@ -92,7 +93,7 @@ class _CacheBase:
         if bad:
             name, close = bad[0]
             hint = f"did you mean {close!r}?" if close else "see the option table in the docs"
-            raise ConfigurationError(name, options[name], f"a known option name ({hint})")
+            raise ConfigurationError(name, options[name], f"a known option name ({hint})", show_value=False)
 
     def __repr__(self) -> str:
         locations = [redact_url(url) for url in self.client._server]

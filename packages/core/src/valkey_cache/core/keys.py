@@ -7,8 +7,8 @@ builds ``prefix:version:key`` like Django's.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any
 
 KeyFunc = Callable[[Any, str, Any], str]
 
@@ -38,21 +38,40 @@ def glob_escape(text: str) -> str:
     return _GLOB_SPECIAL.sub(r"[\1]", text)
 
 
-_K = TypeVar("_K")
-
-
-def make_key(key: _K, key_func: KeyFunc, version: Any = None, prefix: str | None = None) -> CacheKey | _K:
-    """Build the stored key. Empty keys come back unchanged; a CacheKey is not rebuilt."""
-    if not key or isinstance(key, CacheKey):
+def make_key(key: Any, key_func: KeyFunc, version: Any = None, prefix: str | None = None) -> CacheKey:
+    """Build the stored key: every key goes through ``key_func``, whatever its value
+    (``0``, ``""``, ``None``...), so that the prefix and version always apply. A
+    :class:`CacheKey` is not rebuilt."""
+    if isinstance(key, CacheKey):
         return key
-    return CacheKey(key_func(key, "" if prefix is None else prefix, 1 if version is None else version))
+    try:
+        return CacheKey(key_func(key, "" if prefix is None else prefix, 1 if version is None else version))
+    except TypeError as exc:
+        raise key_error(key, key_func, exc) from exc
 
 
-def make_pattern(
-    pattern: _K, key_func: KeyFunc, version: Any = None, prefix: str | None = None
-) -> CacheKey | _K:
+def make_keys(keys: Iterable[Any], key_func: KeyFunc, version: Any, prefix: str) -> list[CacheKey]:
+    """:func:`make_key` for a batch with one prefix and version (``version`` not None)."""
+    keys = keys if isinstance(keys, list) else list(keys)
+    try:
+        return [k if isinstance(k, CacheKey) else CacheKey(key_func(k, prefix, version)) for k in keys]
+    except TypeError:
+        # Name the key that failed: make them one by one.
+        return [make_key(key, key_func, version, prefix) for key in keys]
+
+
+def key_error(key: Any, key_func: KeyFunc, exc: TypeError) -> TypeError:
+    """The error for a key that ``key_func`` cannot take: names the key and its type."""
+    name = getattr(key_func, "__qualname__", None) or type(key_func).__name__
+    return TypeError(f"cache key {key!r} ({type(key).__name__}) cannot be made by key function {name}: {exc}")
+
+
+def make_pattern(pattern: Any, key_func: KeyFunc, version: Any = None, prefix: str | None = None) -> CacheKey:
     """Build a SCAN/KEYS glob: the pattern is kept, prefix and version are escaped."""
-    if not pattern or isinstance(pattern, CacheKey):
+    if isinstance(pattern, CacheKey):
         return pattern
     version_text = glob_escape(str(1 if version is None else version))
-    return CacheKey(key_func(pattern, glob_escape(prefix or ""), version_text))
+    try:
+        return CacheKey(key_func(pattern, glob_escape(prefix or ""), version_text))
+    except TypeError as exc:
+        raise key_error(pattern, key_func, exc) from exc

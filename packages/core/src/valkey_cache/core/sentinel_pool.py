@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlparse, urlunparse
 
 from .async_pool import AsyncConnectionFactory
+from .breaker import BreakerSettings, install
+from .connection_params import SSL_NAMES, TLS_SCHEMES, ssl_connection_kwargs
 from .exceptions import ConfigurationError
 from .imports import resolve_class
 from .loop_local import LoopLocal
@@ -64,6 +66,9 @@ class _SentinelSettings:
     pool_cls_kwargs: dict[str, Any]
     _pool_identity: tuple[Any, ...]
     _connection_kwargs: dict[str, Any]
+    _breaker: BreakerSettings | None
+    _ssl_given: dict[str, tuple[str, Any]]
+    _tls_elsewhere: bool
     sentinel_pool_base: ClassVar[str]
 
     def _read_sentinel_options(self) -> None:
@@ -74,6 +79,17 @@ class _SentinelSettings:
             )
         self.sentinels = sentinel_addresses(self.options)
         self.sentinel_kwargs: dict[str, Any] | None = mapping_option(self.options, "SENTINEL_KWARGS") or None
+        if self.sentinel_kwargs and bool_option(self.sentinel_kwargs, "ssl", False):
+            # The SSL options apply to the sentinels as well; SENTINEL_KWARGS' own ssl_* win.
+            own = {
+                name: (f"SENTINEL_KWARGS[{name!r}]", value)
+                for name, value in self.sentinel_kwargs.items()
+                if name in SSL_NAMES
+            }
+            password = self.sentinel_kwargs.get("ssl_password")
+            tls = ssl_connection_kwargs({**self._ssl_given, **own}, password)
+            self.sentinel_kwargs = {**self.sentinel_kwargs, **tls}
+            self._tls_elsewhere = True
         self._pool_identity = (
             *self._pool_identity,
             tuple(self.sentinels),
@@ -89,14 +105,21 @@ class _SentinelSettings:
     def _pool_from(self, params: dict[str, Any], manager: Any) -> Any:
         kwargs = dict(params)
         url, is_master = url_role(kwargs.pop("url"))
+        parsed = urlparse(url)
+        if parsed.scheme.lower() in TLS_SCHEMES:
+            # From a valkeys:// URL valkey-py would make plain SSL connections to the
+            # service name; ssl=True makes sentinel-managed ones.
+            url = urlunparse(parsed._replace(scheme="valkey"))
+            kwargs["ssl"] = True
         kwargs.update(self.pool_cls_kwargs)
-        return self.pool_cls.from_url(
+        pool = self.pool_cls.from_url(
             url,
             service_name=urlparse(url).hostname,
             sentinel_manager=manager,
             is_master=is_master,
             **kwargs,
         )
+        return install(pool, self._breaker)
 
 
 class SentinelConnectionFactory(_SentinelSettings, ConnectionFactory):

@@ -8,11 +8,12 @@ from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from ..codec import make_decoder, make_encoder
-from ..exceptions import ConfigurationError
+from ..exceptions import ConfigurationError, DecompressionLimitExceeded
 from ..imports import build_component, resolve_class
-from ..keys import CacheKey, KeyFunc, default_reverse_key, make_key, make_pattern
-from ..options import bool_option, int_option
+from ..keys import CacheKey, KeyFunc, default_reverse_key, make_key, make_keys, make_pattern
+from ..options import bool_option, choice_option, int_option
 from ..pool import get_connection_factory
+from ..signing import SIGNING_OPTIONS, signing_serializer
 from ..timeouts import DEFAULT_TIMEOUT, to_milliseconds
 
 Backend = TypeVar("Backend")
@@ -21,6 +22,9 @@ logger = logging.getLogger("valkey_cache")
 
 DEFAULT_SERIALIZER = "valkey_cache.core.serializer.PickleSerializer"
 DEFAULT_COMPRESSOR = "valkey_cache.core.compressor.IdentityCompressor"
+
+#: Values of ``CLEAR_SCOPE``: FLUSHDB, or only the keys under the cache's prefix.
+CLEAR_SCOPES = ("database", "prefix")
 
 CLIENT_OPTIONS: dict[str, str] = {
     "CLIENT_CLASS": "dotted path of the client class",
@@ -34,6 +38,8 @@ CLIENT_OPTIONS: dict[str, str] = {
     "LOG_IGNORED_EXCEPTIONS": "log the exceptions that IGNORE_EXCEPTIONS hides (bool)",
     "LOGGER": "logger name for ignored exceptions (default 'valkey_cache')",
     "REVERSE_KEY_FUNCTION": "dotted path of the function that undoes the key function",
+    "CLEAR_SCOPE": "what clear() empties: 'database' (FLUSHDB, default) or 'prefix' (this cache's keys)",
+    **SIGNING_OPTIONS,
 }
 
 
@@ -90,11 +96,15 @@ class BaseClient(Generic[Backend]):
         self._close_connection = bool_option(options, "CLOSE_CONNECTION", False)
         self._scan_itersize = int_option(options, "SCAN_ITERSIZE", 100, 1)
         self._delete_command = "unlink" if bool_option(options, "USE_UNLINK", True) else "delete"
-        self._serializer: Any = build_component(
-            "SERIALIZER",
-            options.get("SERIALIZER") or DEFAULT_SERIALIZER,
+        self._clear_prefix = choice_option(options, "CLEAR_SCOPE", "database", CLEAR_SCOPES) == "prefix"
+        self._serializer: Any = signing_serializer(
+            build_component(
+                "SERIALIZER",
+                options.get("SERIALIZER") or DEFAULT_SERIALIZER,
+                options,
+                ("dumps", "loads"),
+            ),
             options,
-            ("dumps", "loads"),
         )
         self._compressor: Any = build_component(
             "COMPRESSOR",
@@ -106,6 +116,9 @@ class BaseClient(Generic[Backend]):
         self._decode = make_decoder(self._serializer, self._compressor)
         self._default_marker = getattr(backend, "DEFAULT_TIMEOUT_MARKER", DEFAULT_TIMEOUT)
         self.connection_factory = get_connection_factory(self.connection_factory_path(), options)
+        check_locations = getattr(self.connection_factory, "check_locations", None)
+        if check_locations is not None:
+            check_locations(self._server)
 
     def connection_factory_path(self) -> str:
         """The factory used when ``CONNECTION_FACTORY`` is not in the options."""
@@ -134,13 +147,9 @@ class BaseClient(Generic[Backend]):
     def make_keys(self, keys: Iterable[Any], version: Any = None) -> list[Any]:
         """``make_key`` for a batch, reading the owner's settings once."""
         backend = self._backend
-        key_func = backend.key_func
-        prefix = backend.key_prefix
-        version = backend.version if version is None else version
-        return [
-            key if not key or isinstance(key, CacheKey) else CacheKey(key_func(key, prefix, version))
-            for key in keys
-        ]
+        return make_keys(
+            keys, backend.key_func, backend.version if version is None else version, backend.key_prefix
+        )
 
     def make_pattern(self, pattern: Any, version: Any = None, prefix: str | None = None) -> Any:
         backend = self._backend
@@ -161,6 +170,14 @@ class BaseClient(Generic[Backend]):
         """Decode, or log a warning and return ``MISS`` for a value that cannot be read."""
         try:
             return self._decode(value)
+        except DecompressionLimitExceeded as exc:
+            logger.warning(
+                "valkey-cache: the value of %r decompresses to more than MAX_DECOMPRESSED_SIZE=%d "
+                "bytes; it is read as a miss",
+                key,
+                exc.limit,
+            )
+            return MISS
         except Exception as exc:
             logger.warning(
                 "valkey-cache: could not decode the value of %r (%d bytes) with %s/%s: %s: %s",

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from valkey.exceptions import ResponseError
+from valkey.exceptions import ReadOnlyError, ResponseError
 
 from ..timeouts import DEFAULT_TIMEOUT
 from . import logic
@@ -45,7 +45,7 @@ class DirectCommands:
         try:
             raw = conn.get(nkey)
         except Exception as exc:
-            raise_outage(exc, conn)
+            raise_outage(exc, conn, "get")
         return self.value_or_default(raw, nkey, default)
 
     def set(
@@ -66,8 +66,10 @@ class DirectCommands:
         nkey = self.make_key(key, version=version)
         try:
             return bool(conn.set(nkey, self.encode(value), px=ms, nx=nx, xx=xx))
+        except ReadOnlyError:  # the driver reconnects and retries once
+            return _set(self, key, value, timeout, version, client=client, nx=nx, xx=xx)  # type: ignore[no-any-return]
         except Exception as exc:
-            raise_outage(exc, conn)
+            raise_outage(exc, conn, "set")
 
     def add(
         self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None, client: Any = None
@@ -84,8 +86,10 @@ class DirectCommands:
         nkey = self.make_key(key, version=version, prefix=prefix)
         try:
             return bool(getattr(conn, self._delete_command)(nkey))
+        except ReadOnlyError:
+            return _delete(self, key, version, prefix, client=client)  # type: ignore[no-any-return]
         except Exception as exc:
-            raise_outage(exc, conn)
+            raise_outage(exc, conn, self._delete_command)
 
     def incr(
         self: Any,
@@ -105,10 +109,10 @@ class DirectCommands:
                 value = conn.incrby(nkey, delta)
             else:
                 value = conn.evalsha(logic.INCR_IF_EXISTS.sha, 1, nkey, delta)
-        except ResponseError:  # NOSCRIPT, or beyond 64 bits: nothing was written
+        except ResponseError:  # NOSCRIPT, READONLY, or beyond 64 bits: nothing was written
             return _incr(self, key, delta, version, client=client, ignore_key_check=ignore_key_check)
         except Exception as exc:
-            raise_outage(exc, conn)
+            raise_outage(exc, conn, "incrby" if ignore_key_check else "evalsha")
         return logic.incremented(key, value)
 
     def decr(self: Any, key: Any, delta: int = 1, version: Any = None, client: Any = None) -> Any:
@@ -129,7 +133,7 @@ class AsyncDirectCommands:
         try:
             raw = await conn.get(nkey)
         except Exception as exc:
-            raise_outage(exc, conn)
+            raise_outage(exc, conn, "get")
         return self.value_or_default(raw, nkey, default)
 
     async def set(
@@ -150,8 +154,10 @@ class AsyncDirectCommands:
         nkey = self.make_key(key, version=version)
         try:
             return bool(await conn.set(nkey, self.encode(value), px=ms, nx=nx, xx=xx))
+        except ReadOnlyError:  # the driver reconnects and retries once
+            return await _aset(self, key, value, timeout, version, client=client, nx=nx, xx=xx)  # type: ignore[no-any-return]
         except Exception as exc:
-            raise_outage(exc, conn)
+            raise_outage(exc, conn, "set")
 
     async def add(
         self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None, client: Any = None
@@ -168,8 +174,10 @@ class AsyncDirectCommands:
         nkey = self.make_key(key, version=version, prefix=prefix)
         try:
             return bool(await getattr(conn, self._delete_command)(nkey))
+        except ReadOnlyError:
+            return await _adelete(self, key, version, prefix, client=client)  # type: ignore[no-any-return]
         except Exception as exc:
-            raise_outage(exc, conn)
+            raise_outage(exc, conn, self._delete_command)
 
     async def incr(
         self: Any,
@@ -189,10 +197,10 @@ class AsyncDirectCommands:
                 value = await conn.incrby(nkey, delta)
             else:
                 value = await conn.evalsha(logic.INCR_IF_EXISTS.sha, 1, nkey, delta)
-        except ResponseError:  # NOSCRIPT, or beyond 64 bits: nothing was written
+        except ResponseError:  # NOSCRIPT, READONLY, or beyond 64 bits: nothing was written
             return await _aincr(self, key, delta, version, client=client, ignore_key_check=ignore_key_check)
         except Exception as exc:
-            raise_outage(exc, conn)
+            raise_outage(exc, conn, "incrby" if ignore_key_check else "evalsha")
         return logic.incremented(key, value)
 
     async def decr(self: Any, key: Any, delta: int = 1, version: Any = None, client: Any = None) -> Any:

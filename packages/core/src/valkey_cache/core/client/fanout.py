@@ -202,8 +202,14 @@ def cmd_delete_pattern(
 ) -> Logic:
     """SCAN every server for the pattern and delete what each batch found."""
     match = c.make_pattern(pattern, version=version, prefix=prefix)
-    count = itersize or c._scan_itersize
+    deleted, _ = yield from _delete_matching(c, match, itersize or c._scan_itersize, "delete_pattern")
+    return deleted
+
+
+def _delete_matching(c: Client, match: Any, count: int | None, command: str) -> Logic:
+    """SCAN every server for ``match`` and delete each batch found: (deleted, all reached)."""
     deleted = 0
+    reached = True
     nodes = yield list_nodes()
     for node in nodes:
         cursor = 0
@@ -215,8 +221,9 @@ def cmd_delete_pattern(
                 if not cursor:
                     break
         except ConnectionInterrupted as exc:
-            c.tolerate(exc, "delete_pattern")
-    return deleted
+            c.tolerate(exc, command)
+            reached = False
+    return deleted, reached
 
 
 def cmd_iter_keys(
@@ -244,20 +251,24 @@ def cmd_iter_keys(
 
 
 def cmd_keys(c: Client, search: str, version: Any = None, client: Any = None) -> Logic:
-    """KEYS on every server (each blocks while it runs); prefer ``iter_keys``."""
+    """Every key matching ``search``, collected with SCAN on every server in turn."""
     pattern = c.make_pattern(search, version=version)
     found: list[Any] = []
     nodes = yield list_nodes()
     for node in nodes:
         try:
-            found += yield read("keys", Node(node), pattern)
+            found += yield from logic.scan_all(c, Node(node), pattern)
         except ConnectionInterrupted as exc:
             c.tolerate(exc, "keys")
     return [c.reverse_key(k.decode()) for k in found]
 
 
 def cmd_clear(c: Client, client: Any = None) -> Logic:
-    """FLUSHDB on every server; False when one could not be reached."""
+    """FLUSHDB on every server, or with ``CLEAR_SCOPE='prefix'`` SCAN and delete this
+    cache's keys on each; False when one could not be reached."""
+    if c._clear_prefix:
+        _, reached = yield from _delete_matching(c, logic.prefix_pattern(c), c._scan_itersize, "clear")
+        return reached
     cleared = True
     nodes = yield list_nodes()
     for node in nodes:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from valkey.exceptions import ResponseError
 
+from ..keys import CacheKey, glob_escape
 from ..timeouts import DEFAULT_TIMEOUT
 from .base import MISS
 from .ops import Emit, Logic, batch, local, pipeline, read, write
@@ -186,7 +187,10 @@ def cmd_delete_pattern(
 ) -> Logic:
     """SCAN for the pattern and delete each batch found; returns how many were deleted."""
     match = c.make_pattern(pattern, version=version, prefix=prefix)
-    count = itersize or c._scan_itersize
+    return (yield from _delete_matching(c, match, itersize or c._scan_itersize))
+
+
+def _delete_matching(c: BaseClient[Any], match: Any, count: int | None) -> Logic:
     deleted = 0
     cursor = 0
     while True:
@@ -197,8 +201,18 @@ def cmd_delete_pattern(
             return deleted
 
 
+def prefix_pattern(c: BaseClient[Any]) -> CacheKey:
+    """The SCAN glob of every key of this cache: its prefix, any version, any key."""
+    backend = c._backend
+    return CacheKey(backend.key_func("*", glob_escape(backend.key_prefix or ""), "*"))
+
+
 def cmd_clear(c: BaseClient[Any], client: Any = None) -> Logic:
-    """FLUSHDB: empties the whole database, whatever the key prefix."""
+    """Empty the cache: FLUSHDB (the whole database, whatever the key prefix), or with
+    ``CLEAR_SCOPE='prefix'`` only this cache's keys (SCAN and delete in batches)."""
+    if c._clear_prefix:
+        yield from _delete_matching(c, prefix_pattern(c), c._scan_itersize)
+        return True
     result = yield write("flushdb", None)
     return bool(result)
 
@@ -337,9 +351,21 @@ def cmd_persist(c: BaseClient[Any], key: Any, version: Any = None, client: Any =
 
 
 def cmd_keys(c: BaseClient[Any], search: str, version: Any = None, client: Any = None) -> Logic:
-    """KEYS: blocks the server on large databases; prefer ``iter_keys``."""
-    found = yield read("keys", None, c.make_pattern(search, version=version))
+    """Every key matching ``search``, in a list (collected with SCAN, not KEYS: an ACL
+    user without @dangerous may run it, and the server is not blocked)."""
+    found = yield from scan_all(c, None, c.make_pattern(search, version=version))
     return [c.reverse_key(k.decode()) for k in found]
+
+
+def scan_all(c: BaseClient[Any], route: Any, match: Any) -> Logic:
+    """Each key SCAN finds for ``match`` on the server of ``route``, once."""
+    found: dict[bytes, None] = {}
+    cursor = 0
+    while True:
+        cursor, keys = yield read("scan", route, cursor, match=match, count=c._scan_itersize)
+        found.update(dict.fromkeys(keys))
+        if not cursor:
+            return list(found)
 
 
 def cmd_iter_keys(
