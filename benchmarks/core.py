@@ -435,13 +435,21 @@ def bench_setup(
         acache = AsyncCache(url, key_prefix=PREFIX, timeout=TIMEOUT, options={"CLOSE_CONNECTION": True})
         bench.closers.append(lambda: loop.run_until_complete(acache.close()))
 
+        # The same cache without its circuit breaker: what the breaker costs per call.
+        unguarded = Cache(url, key_prefix=PREFIX, timeout=TIMEOUT, circuit_breaker=False)
+        bench.closers.append(unguarded.close)
+        aunguarded = AsyncCache(url, key_prefix=PREFIX, timeout=TIMEOUT, circuit_breaker=False)
+        bench.closers.append(lambda: loop.run_until_complete(aunguarded.close()))
+
         bench.contenders = [
             Contender("raw", "sync", raw_sync_runs(r)),
             Contender("client", "sync", ours_sync_runs(cache.client)),
             Contender("cache", "sync", ours_sync_runs(cache)),
+            Contender("unguarded", "sync", ours_sync_runs(unguarded)),
             Contender("raw", "async", raw_async_runs(ar)),
             Contender("client", "async", ours_async_runs(acache.client)),
             Contender("cache", "async", ours_async_runs(acache)),
+            Contender("unguarded", "async", ours_async_runs(aunguarded)),
         ]
         check_same_data(r, cache)
         yield bench
@@ -580,6 +588,20 @@ def report(summary: dict[str, Any], markdown: bool) -> str:
                     target_cell(max(client, cache), TARGETS.get(workload)),
                 ]
             )
+    return markdown_table(header, rows) if markdown else text_table(header, rows)
+
+
+def breaker_report(summary: dict[str, Any], markdown: bool) -> str:
+    """Cache with its circuit breaker against the same cache without (CIRCUIT_BREAKER=False)."""
+    header = ["workload", "breaker on / off (time per op)", "CPU µs on / off"]
+    rows = []
+    for prefix in ("", "async "):
+        for workload in WORKLOADS:
+            c = summary[workload]["contenders"]
+            on, off = c[f"{prefix}cache"], c[f"{prefix}unguarded"]
+            paired = median([a / b for a, b in zip(on["samples_us"], off["samples_us"])])
+            cpu = f"{on['cpu_median_us']:.1f} / {off['cpu_median_us']:.1f}"
+            rows.append([prefix + workload_label(workload), ratio(paired), cpu])
     return markdown_table(header, rows) if markdown else text_table(header, rows)
 
 
@@ -826,6 +848,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         print()
         print(report(summary, markdown=True))
+    print("\nthe circuit breaker's cost (median of per-round ratios):")
+    print(breaker_report(summary, args.markdown))
     print(
         f"\n{args.rounds} interleaved rounds in {elapsed:.0f}s. ops/s and µs/op: median per "
         "contender; ratios (our time per op / raw's): median of the per-round ratios."

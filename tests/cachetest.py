@@ -42,3 +42,16 @@ class EitherCache:
 def make_cache(kind: str, url: str, **kwargs: Any) -> EitherCache:
     cls = AsyncCache if kind == "async" else Cache
     return EitherCache(cls(url, **kwargs))
+
+
+def count_disconnects(client: Any, monkeypatch: Any) -> list[Any]:
+    """Record every ``connection_factory.disconnect`` of ``client`` (still performed)."""
+    calls: list[Any] = []
+    disconnect = client.connection_factory.disconnect
+
+    def counting(conn: Any) -> Any:
+        calls.append(conn)
+        return disconnect(conn)
+
+    monkeypatch.setattr(client.connection_factory, "disconnect", counting)
+    return calls

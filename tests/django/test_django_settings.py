@@ -280,7 +280,6 @@ DOTTED_PATHS = {
     "django_valkey.async_cache.pool.AsyncConnectionFactory": (
         "django_valkey.async_cache.pool.AsyncConnectionFactory"
     ),
-    "django_valkey.serializers.pickle.PickleSerializer": ("valkey_cache.core.serializer.PickleSerializer"),
     "django_valkey.serializers.json.JSONSerializer": "valkey_cache.serializers.json.JSONSerializer",
     "django_valkey.serializers.msgpack.MSGPackSerializer": (
         "valkey_cache.serializers.msgpack.MSGPackSerializer"
@@ -311,6 +310,14 @@ def test_dotted_paths_of_04_resolve(path: str) -> None:
     from django.utils.module_loading import import_string
 
     assert import_string(path) is import_string(DOTTED_PATHS[path])
+
+
+def test_04_pickle_serializer_is_the_cores_raising_improperly_configured() -> None:
+    from django_valkey.serializers.pickle import PickleSerializer
+    from valkey_cache.core.serializer import PickleSerializer as CorePickleSerializer
+
+    assert issubclass(PickleSerializer, CorePickleSerializer)
+    assert PickleSerializer.OPTIONS == CorePickleSerializer.OPTIONS
 
 
 @pytest.mark.parametrize(

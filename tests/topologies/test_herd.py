@@ -83,7 +83,7 @@ async def test_reads_what_04_wrote(
         cache = make_cache(kind, valkey_url, client_class=client_class)
         assert await cache.get("k") == "v"
         assert await cache.get_many(["k", "plain", "none"]) == {"k": "v", "plain": "p"}
-        assert 45 <= await cache.ttl("k") <= 50
+        assert 105 <= await cache.ttl("k") <= 110  # the server's TTL, as 0.4 reports it
 
 
 async def test_values_without_timeout_are_not_packed(
@@ -145,24 +145,24 @@ async def test_get_or_set_refreshes_a_stale_value(
     assert await cache.get_many(["m", "k"]) == {"m": "old", "k": "new"}
 
 
-async def test_ttl_and_touch_follow_the_logical_expiry(
+async def test_ttl_is_the_servers_and_touch_follows_the_logical_expiry(
     kind: str, valkey_url: str, raw_valkey: valkey.Valkey
 ) -> None:
+    # ttl/pttl report what the server keeps (timeout + HERD_TIMEOUT), as django-valkey 0.4.
     cache = herd_cache(kind, valkey_url, herd_timeout=20)
     await cache.set("k", 1, timeout=10)
-    assert 9 <= await cache.ttl("k") <= 10
+    assert 29 <= await cache.ttl("k") <= 30
+    assert 29_000 < await cache.pttl("k") <= 30_000
     assert 29_000 < raw_valkey.pttl("h:1:k") <= 30_000
     assert await cache.incr("k", 4) == 5
-    assert 9 <= await cache.ttl("k") <= 10
+    assert 29 <= await cache.ttl("k") <= 30
     assert await cache.touch("k", 100) is True
-    assert 99 <= await cache.ttl("k") <= 100
+    assert 119 <= await cache.ttl("k") <= 120
     assert 119_000 < raw_valkey.pttl("h:1:k") <= 120_000
     assert await cache.persist("k") is True
     assert await cache.ttl("k") is None
     assert raw_valkey.get("h:1:k") == b"5"
-    store_stale(cache, raw_valkey, "s", "old", stale_for=3)
-    assert await cache.ttl("s") == 0
-    assert await cache.has_key("s") is True
+    assert await cache.ttl("missing") == 0
 
 
 def test_herd_timeout_option_is_checked(valkey_url: str) -> None:

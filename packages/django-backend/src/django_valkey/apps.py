@@ -10,4 +10,6 @@ class DjangoValkeyConfig(AppConfig):
     verbose_name = "Valkey cache"
 
     def ready(self) -> None:
-        from . import checks  # noqa: F401  (registers the checks)
+        from . import checks  # registers the checks
+
+        checks.guard_cache_building_checks()

@@ -21,13 +21,11 @@ from .commands import (
     EXTRA_COMMANDS,
     ITERATOR_COMMANDS,
     client_method,
-    refreshes_on_miss,
+    overrides_storage,
 )
 
 if TYPE_CHECKING:
     from .settings import CacheConfig
-
-_MISSING: Any = object()
 
 
 class AsyncBackendCommands(BaseCache, AsyncValkeyExtras):
@@ -57,8 +55,8 @@ class AsyncBackendCommands(BaseCache, AsyncValkeyExtras):
         client: Any = None,
         nx: bool = False,
         xx: bool = False,
-    ) -> bool:
-        return bool(await self.client.set(key, value, timeout, version, client=client, nx=nx, xx=xx))
+    ) -> bool | None:
+        return await self.client.set(key, value, timeout, version, client=client, nx=nx, xx=xx)  # type: ignore[no-any-return]
 
     async def add(  # type: ignore[override]
         self,
@@ -125,30 +123,27 @@ class AsyncBackendCommands(BaseCache, AsyncValkeyExtras):
     async def get_or_set(
         self, key: Any, default: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
     ) -> Any:
-        """The cached value; else ``default`` (called if callable) is added and returned."""
-        value = await self.get(key, _MISSING, version=version)
-        if value is not _MISSING:
-            return value
-        if callable(default):
-            default = default()
-        added = await self.add(key, default, timeout=timeout, version=version)
-        if not added and refreshes_on_miss(self.client):
-            await self.set(key, default, timeout=timeout, version=version)
-            return default
-        return await self.get(key, default, version=version)
+        """The cached value; else ``default`` (called if callable) is added and returned.
+
+        The client's ``get_or_set``; Django's, on this class's own methods, in a subclass
+        that overrides ``get``, ``add`` or ``set``.
+        """
+        if overrides_storage(type(self), AsyncBackendCommands):
+            return await BaseCache.aget_or_set(self, key, default, timeout=timeout, version=version)
+        return await client_method(self, self.client, "get_or_set")(key, default, timeout, version)
 
     async def delete_many(  # type: ignore[override]
-        self, keys: Iterable[Any], version: Any = None
+        self, keys: Iterable[Any], version: Any = None, client: Any = None
     ) -> Any:
         """The number deleted (``None`` for no keys, as in Django)."""
         keys = list(keys)
         if not keys:
             return None
-        return await self.client.delete_many(keys, version=version)
+        return await self.client.delete_many(keys, version=version, client=client)
 
     def close(self, **kwargs: Any) -> Awaitable[None]:  # type: ignore[override]
         """With ``CLOSE_CONNECTION``, release idle connections; safe from sync code."""
-        if not self._config.close_connection:
+        if not self.client._close_requested():
             return DONE
         return close_async_soon(self.client)
 
@@ -168,7 +163,7 @@ class AsyncBackendCommands(BaseCache, AsyncValkeyExtras):
     async def aset(  # type: ignore[override]
         self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
     ) -> bool:
-        return await self.set(key, value, timeout, version)
+        return bool(await self.set(key, value, timeout, version))
 
     async def aadd(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> bool:
         return await self.add(key, value, timeout, version)

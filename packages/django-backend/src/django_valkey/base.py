@@ -9,6 +9,7 @@ async ``a``-methods) or ``AsyncBackendCommands`` (every method a coroutine)::
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from operator import attrgetter
 from typing import Any, ClassVar, Generic, TypeVar
@@ -18,11 +19,12 @@ from django.core.exceptions import ImproperlyConfigured
 
 from valkey_cache.core import ignore
 from valkey_cache.core.exceptions import ConfigurationError
+from valkey_cache.core.options import bool_option, int_option
 
 from .async_commands import AsyncBackendCommands
 from .commands import IGNORED_EAGERLY
 from .keyfunc import KeyFunc, validating
-from .settings import CacheConfig, cache_config, improperly_configured, redact
+from .settings import DEFAULT_LOGGER, CacheConfig, cache_config, improperly_configured, redact
 from .sync_commands import BackendCommands
 
 Client = TypeVar("Client")
@@ -50,7 +52,6 @@ class BaseValkeyCache(BaseCache, Generic[Client, Backend]):
         ("make_pattern", "make_pattern"),
     )
 
-    client: Client
     raw_key_func: KeyFunc
     _key_func: KeyFunc
 
@@ -73,6 +74,33 @@ class BaseValkeyCache(BaseCache, Generic[Client, Backend]):
             bound = getattr(client, method, None)
             if bound is not None:
                 attrs[attr] = bound
+
+    def _set_client(self, client: Client) -> None:
+        self._client = client
+
+    #: The client (``OPTIONS["CLIENT_CLASS"]``). A property, so that tests can patch
+    #: ``ValkeyCache.client``; Django's API does not read it (see ``DELEGATES``).
+    client = property(attrgetter("_client"), _set_client)
+
+    #: ``IGNORE_EXCEPTIONS`` as configured (OPTIONS, else ``DJANGO_VALKEY_IGNORE_EXCEPTIONS``).
+    _ignore_exceptions = property(attrgetter("_config.ignore_exceptions"))
+
+    @property
+    def _log_ignored_exceptions(self) -> bool:
+        """``LOG_IGNORED_EXCEPTIONS`` as configured (or ``DJANGO_VALKEY_LOG_IGNORED_EXCEPTIONS``)."""
+        return bool_option(self._config.options, "LOG_IGNORED_EXCEPTIONS", False)
+
+    @property
+    def logger(self) -> logging.Logger | None:
+        """The logger of ignored exceptions (``LOGGER``), None when they are not logged."""
+        if not self._log_ignored_exceptions:
+            return None
+        return self._config.logger or logging.getLogger(self._config.options.get("LOGGER") or DEFAULT_LOGGER)
+
+    @property
+    def _default_scan_itersize(self) -> int:
+        """``SCAN_ITERSIZE`` as configured (or ``DJANGO_VALKEY_SCAN_ITERSIZE``)."""
+        return int_option(self._config.options, "SCAN_ITERSIZE", 100, 1) or 100
 
     def _build_client(self, client_class: type[Any], params: dict[str, Any]) -> Any:
         client = client_class(self._server, params, self)
@@ -107,10 +135,10 @@ class BaseValkeyCache(BaseCache, Generic[Client, Backend]):
     key_func = property(attrgetter("_key_func"), _set_key_func)
 
     def make_key(self, key: Any, version: Any = None, prefix: str | None = None) -> Any:
-        return self.client.make_key(key, version=version, prefix=prefix)  # type: ignore[attr-defined]
+        return self.client.make_key(key, version=version, prefix=prefix)
 
     def make_pattern(self, pattern: Any, version: Any = None, prefix: str | None = None) -> Any:
-        return self.client.make_pattern(pattern, version=version, prefix=prefix)  # type: ignore[attr-defined]
+        return self.client.make_pattern(pattern, version=version, prefix=prefix)
 
     def make_and_validate_key(self, key: Any, version: Any = None) -> Any:
         # make_key validates already (see key_func).
@@ -120,4 +148,22 @@ class BaseValkeyCache(BaseCache, Generic[Client, Backend]):
         return f"<{type(self).__name__} {redact(self._server)} prefix={self.key_prefix!r}>"
 
 
-__all__ = ["AsyncBackendCommands", "BackendCommands", "BaseValkeyCache"]
+async def close_async_caches(**kwargs: Any) -> None:
+    """django-valkey 0.4's ``request_finished`` receiver: close every cache made so far.
+
+    Valkey caches are closed with ``await cache.aclose()`` (this event loop's async
+    connections too), the others with ``close()``. Unlike 0.4 it is not connected on
+    import: Django's own ``close_caches`` closes these caches correctly from sync code
+    (see ``django_valkey.closing``), and an async receiver would make every sync request
+    end through ``async_to_sync``. Connect it yourself if you want it.
+    """
+    from django.core.cache import caches
+
+    for cache in caches.all(initialized_only=True):
+        if isinstance(cache, (BaseValkeyCache, BackendCommands, AsyncBackendCommands)):
+            await cache.aclose()
+        else:
+            cache.close()
+
+
+__all__ = ["AsyncBackendCommands", "BackendCommands", "BaseValkeyCache", "close_async_caches"]

@@ -12,13 +12,18 @@ the ``DJANGO_VALKEY_CONNECTION_FACTORY`` setting names a factory.
 
 from __future__ import annotations
 
+import time
 from typing import Any, ClassVar, TypeVar
 
+from django.conf import settings
+
+from valkey_cache.core.client import herd_logic
 from valkey_cache.core.client.asynchronous import AsyncClientCommands
 from valkey_cache.core.client.base import BaseClient as CoreBaseClient
 from valkey_cache.core.client.herd import Marker as CoreMarker
 from valkey_cache.core.client.sync import ClientCommands
 from valkey_cache.core.keys import make_pattern
+from valkey_cache.core.options import bool_option
 
 from .settings import connection_factory_setting
 
@@ -34,6 +39,20 @@ class Marker(CoreMarker):
     """
 
 
+class HerdPacking:
+    """django-valkey 0.4's herd helpers: ``_pack`` and ``_unpack`` of stored tuples."""
+
+    _backend: Any
+
+    def _pack(self, value: Any, timeout: Any) -> tuple[Any, Any, float]:
+        """``(marker, value, expiry)`` as the herd client stores ``value`` for ``timeout`` seconds."""
+        return herd_logic.pack(self, value, int(time.time()) + (timeout or self._backend.default_timeout))  # type: ignore[arg-type]
+
+    def _unpack(self, value: Any) -> tuple[Any, float | None]:
+        """``(value, expiry)`` of a packed value; ``(value, None)`` for any other."""
+        return herd_logic.unpack(self, value)  # type: ignore[arg-type]
+
+
 class BaseClient(CoreBaseClient[Backend]):
     """Connection handling and encoding; mix in ``ClientCommands`` or ``AsyncClientCommands``."""
 
@@ -44,6 +63,14 @@ class BaseClient(CoreBaseClient[Backend]):
 
     def connection_factory_path(self) -> str:
         return connection_factory_setting(self, self.GLOBAL_FACTORY_BASE) or self.CONNECTION_FACTORY_PATH
+
+    def _close_requested(self) -> bool:
+        """``CLOSE_CONNECTION`` as it stands at close time, as 0.4 reads it: this client's
+        ``_options``, else the cache's ``OPTIONS``, else ``DJANGO_VALKEY_CLOSE_CONNECTION``."""
+        for options in (self._options, getattr(self._backend, "_params", {}).get("OPTIONS") or {}):
+            if "CLOSE_CONNECTION" in options:
+                return bool_option(options, "CLOSE_CONNECTION", False)
+        return bool(getattr(settings, "DJANGO_VALKEY_CLOSE_CONNECTION", False))
 
     def make_pattern(self, pattern: Any, version: Any = None, prefix: str | None = None) -> Any:
         # Patterns are not keys: build them with the key function as configured,
@@ -58,4 +85,4 @@ class BaseClient(CoreBaseClient[Backend]):
         )
 
 
-__all__ = ["AsyncClientCommands", "BaseClient", "ClientCommands", "Marker"]
+__all__ = ["AsyncClientCommands", "BaseClient", "ClientCommands", "HerdPacking", "Marker"]

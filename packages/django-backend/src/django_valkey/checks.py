@@ -2,8 +2,10 @@
 
 Registered by ``django_valkey.apps`` (add ``"django_valkey"`` to ``INSTALLED_APPS``).
 
-- ``django_valkey.E001``: an option has a value the cache cannot use, or a dotted
-  path does not import.
+- ``django_valkey.E001``: an option (or ``LOCATION``) has a value the cache cannot use,
+  or a dotted path does not import. Django's own cache checks, which build every cache,
+  are skipped meanwhile (see :func:`guard_cache_building_checks`), so this is reported
+  instead of a crash.
 - ``django_valkey.W001``: an ``OPTIONS`` key no part of the cache reads (a typo?).
 - ``django_valkey.W002``: a sync-only class (or pool arguments) given for the
   connection, which the native async ``a``-methods of ``ValkeyCache`` cannot use.
@@ -15,7 +17,8 @@ Registered by ``django_valkey.apps`` (add ``"django_valkey"`` to ``INSTALLED_APP
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -79,6 +82,38 @@ def check_valkey_signing(app_configs: Any = None, **kwargs: Any) -> list[checks.
                 )
             )
     return messages
+
+
+#: Django's checks that build every cache in ``CACHES`` (``caches[alias]``).
+DJANGO_CACHE_BUILDING_CHECKS = ("check_file_based_cache_is_absolute", "check_cache_location_not_exposed")
+
+
+def guard_cache_building_checks() -> None:
+    """Make Django's checks that build every cache skip their run while a Valkey cache
+    has a configuration error, which :func:`check_valkey_caches` reports as E001:
+    building that cache would raise ImproperlyConfigured and crash ``manage.py check``
+    (Django runs the checks in no set order). Called once, from ``AppConfig.ready``."""
+    from django.core.checks import caches as django_checks
+    from django.core.checks.registry import registry
+
+    for name in DJANGO_CACHE_BUILDING_CHECKS:
+        original = getattr(django_checks, name, None)
+        if original is None:
+            continue
+        for group in (registry.registered_checks, registry.deployment_checks):
+            if original in group:
+                group.discard(original)
+                group.add(_unless_misconfigured(original))  # type: ignore[arg-type]
+
+
+def _unless_misconfigured(check: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(check)  # keeps its tags
+    def guarded(app_configs: Any = None, **kwargs: Any) -> Any:
+        if any(message.id == "django_valkey.E001" for message in check_valkey_caches()):
+            return []
+        return check(app_configs=app_configs, **kwargs)
+
+    return guarded
 
 
 def _valkey_backend(path: Any) -> type[Any] | None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any, Final
 
 from valkey_cache.core import ignore
-from valkey_cache.core.client.herd import HerdSettings
 
 #: Django's cache API served by the client method of the same name. A cache instance
 #: gets the client's bound method itself (no wrapper) unless its class overrides it.
@@ -105,11 +104,10 @@ def client_method(cache: Any, client: Any, name: str) -> Any:
     return getattr(client, name)
 
 
-def refreshes_on_miss(client: Any) -> bool:
-    """Whether a miss from ``client`` may hide a stored value this caller must replace.
-
-    The herd client answers a stale value with a miss to the one caller picked to
-    refresh it: ``get_or_set`` then stores its default with ``set``, as ``add`` would
-    find the key taken.
-    """
-    return isinstance(client, HerdSettings)
+def overrides_storage(cls: type[Any], base: type[Any], prefix: str = "") -> bool:
+    """Whether ``cls`` overrides ``get``, ``add`` or ``set`` (named with ``prefix``) of
+    ``base``: its ``get_or_set`` must then go through them, as Django's does."""
+    return any(
+        getattr(cls, prefix + name, None) is not getattr(base, prefix + name, None)
+        for name in ("get", "add", "set")
+    )

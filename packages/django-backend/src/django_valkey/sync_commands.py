@@ -17,12 +17,10 @@ from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
 from valkey_cache.core.client.extras import ValkeyExtras
 
 from .closing import close_async_soon
-from .commands import DJANGO_COMMANDS, EXTRA_COMMANDS, client_method, refreshes_on_miss
+from .commands import DJANGO_COMMANDS, EXTRA_COMMANDS, client_method, overrides_storage
 
 if TYPE_CHECKING:
     from .settings import CacheConfig
-
-_MISSING: Any = object()
 
 
 class BackendCommands(BaseCache, ValkeyExtras):
@@ -51,8 +49,8 @@ class BackendCommands(BaseCache, ValkeyExtras):
         client: Any = None,
         nx: bool = False,
         xx: bool = False,
-    ) -> bool:
-        return bool(self.client.set(key, value, timeout, version, client=client, nx=nx, xx=xx))
+    ) -> bool | None:
+        return self.client.set(key, value, timeout, version, client=client, nx=nx, xx=xx)  # type: ignore[no-any-return]
 
     def add(
         self,
@@ -107,31 +105,26 @@ class BackendCommands(BaseCache, ValkeyExtras):
     def get_or_set(self, key: Any, default: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None) -> Any:
         """The cached value; else ``default`` (called if callable) is added and returned.
 
-        As in Django, a ``None`` default is stored too.
+        The client's ``get_or_set`` (a value another caller added first wins; a ``None``
+        default is stored too); Django's, on this class's own methods, in a subclass that
+        overrides ``get``, ``add`` or ``set``.
         """
-        value = self.get(key, _MISSING, version=version)
-        if value is not _MISSING:
-            return value
-        if callable(default):
-            default = default()
-        if not self.add(key, default, timeout=timeout, version=version) and refreshes_on_miss(self.client):
-            self.set(key, default, timeout=timeout, version=version)
-            return default
-        # Read back: a value another client added meanwhile wins.
-        return self.get(key, default, version=version)
+        if overrides_storage(type(self), BackendCommands):
+            return BaseCache.get_or_set(self, key, default, timeout=timeout, version=version)
+        return client_method(self, self.client, "get_or_set")(key, default, timeout, version)
 
-    def delete_many(self, keys: Iterable[Any], version: Any = None) -> Any:
+    def delete_many(self, keys: Iterable[Any], version: Any = None, client: Any = None) -> Any:
         """Delete in one call; the number deleted (``None`` for no keys, as in Django)."""
         keys = list(keys)
         if not keys:
             return None
-        return self.client.delete_many(keys, version=version)
+        return self.client.delete_many(keys, version=version, client=client)
 
     def close(self, **kwargs: Any) -> None:
         """With ``CLOSE_CONNECTION``, release this cache's idle connections (sync and async)."""
         self.client.close()
         async_client = self.__dict__.get("async_client")
-        if async_client is not None and self._config.close_connection:
+        if async_client is not None and async_client._close_requested():
             close_async_soon(async_client)
 
     # -- native async -----------------------------------------------------------------
@@ -190,17 +183,10 @@ class BackendCommands(BaseCache, ValkeyExtras):
     async def aget_or_set(
         self, key: Any, default: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
     ) -> Any:
-        """See :meth:`get_or_set`."""
-        value = await self.aget(key, _MISSING, version=version)
-        if value is not _MISSING:
-            return value
-        if callable(default):
-            default = default()
-        added = await self.aadd(key, default, timeout=timeout, version=version)
-        if not added and refreshes_on_miss(self.async_client):
-            await self.aset(key, default, timeout=timeout, version=version)
-            return default
-        return await self.aget(key, default, version=version)
+        """See :meth:`get_or_set` (``aget``, ``aadd``, ``aset`` for a subclass's own)."""
+        if overrides_storage(type(self), BackendCommands, "a"):
+            return await BaseCache.aget_or_set(self, key, default, timeout=timeout, version=version)
+        return await client_method(self, self.async_client, "get_or_set")(key, default, timeout, version)
 
     async def aincr_version(self, key: Any, delta: int = 1, version: Any = None) -> int:
         return await self.async_client.incr_version(key, delta, version)  # type: ignore[no-any-return]

@@ -2,7 +2,9 @@
 
 Every compressor in this package decompresses through :func:`decompress` when a value
 is not in its own format, so values written under a previous ``COMPRESSOR`` setting
-(or with compression off) still read after the setting changes. Nothing is added to
+(or with compression off) still read after the setting changes; the core's decoder uses
+:func:`detector` for a value that fails to deserialize, so they read with compression
+off too (``valkey_cache.core.codec.read_other_format``). Nothing is added to
 the stored bytes: each format is recognised by its own header, and brotli, which has
 none, by a decode that must succeed, consume all input and produce a non-empty result.
 

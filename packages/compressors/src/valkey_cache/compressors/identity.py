@@ -15,8 +15,9 @@ class IdentityCompressor(BaseCompressor):
 
     ``decompress`` recognises values written by any compressor of this package (see
     :mod:`valkey_cache.compressors.detect`) and decompresses them; anything else is
-    returned unchanged. Point ``COMPRESSOR`` here, rather than at the core's identity
-    compressor, when turning compression off on a cache that holds compressed values.
+    returned unchanged. The core's identity compressor (no ``COMPRESSOR``) reads them too,
+    through the same detector, once a value fails to deserialize
+    (``valkey_cache.core.codec.read_other_format``); this one tries the formats first, and
     ``COMPRESS_DETECT_FORMATS`` limits the formats recognised (default: all).
     ``COMPRESS_LEVEL`` and ``COMPRESS_MIN_LENGTH`` are accepted and ignored, so that
     turning compression off needs no other change. ``MAX_DECOMPRESSED_SIZE`` bounds what

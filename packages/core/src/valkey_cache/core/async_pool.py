@@ -8,9 +8,8 @@ from typing import Any
 from valkey.asyncio import Valkey as AsyncValkey
 from valkey.asyncio.connection import ConnectionPool as AsyncConnectionPool
 
-from .imports import resolve_class
 from .loop_local import LoopLocal
-from .pool import BaseConnectionFactory
+from .pool import BaseConnectionFactory, parser_class
 
 
 async def _close_pools(pools: dict[tuple[Any, ...], Any]) -> None:
@@ -31,6 +30,7 @@ class AsyncConnectionFactory(BaseConnectionFactory[AsyncValkey, AsyncConnectionP
 
     def __init__(self, options: Mapping[str, Any]) -> None:
         super().__init__(options)
+        parser_class(options, asynchronous=True)
 
     def get_or_create_connection_pool(self, params: dict[str, Any]) -> AsyncConnectionPool:
         pools = LOOP_POOLS.get()
@@ -51,9 +51,9 @@ class AsyncConnectionFactory(BaseConnectionFactory[AsyncValkey, AsyncConnectionP
         await connection.connection_pool.disconnect()
 
     def get_parser_cls(self) -> type[Any]:
-        path = self.options.get("PARSER_CLASS")
-        if path:
-            return resolve_class("PARSER_CLASS", path)
+        found = parser_class(self.options, asynchronous=True)
+        if found is not None:
+            return found
         from valkey.asyncio.connection import DefaultParser
 
         return DefaultParser

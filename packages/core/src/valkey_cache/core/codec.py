@@ -7,11 +7,13 @@ server-side INCR/INCRBYFLOAT work on them and other clients can read them.
 from __future__ import annotations
 
 import hmac
+import importlib
 import pickle
 from collections.abc import Callable
+from functools import cache
 from typing import Any, Protocol, TypeGuard
 
-from .compressor import IdentityCompressor
+from .compressor import DEFAULT_MAX_DECOMPRESSED_SIZE, IdentityCompressor
 from .exceptions import CompressorError, DecompressionLimitExceeded
 from .serializer import PickleSerializer
 from .signing import MAC_SIZE, MAGIC, SigningSerializer
@@ -44,7 +46,9 @@ def decode(value: bytes | int | float, serializer: Serializer, compressor: Compr
     """Reverse :func:`encode`. Raises whatever the compressor or serializer raises.
 
     A :class:`CompressorError` means "not compressed" and the serializer reads the value
-    as stored, except :class:`DecompressionLimitExceeded`, which propagates.
+    as stored, except :class:`DecompressionLimitExceeded`, which propagates. When the
+    serializer cannot read it either, the value may have been written under another
+    ``COMPRESSOR`` setting: see :func:`read_other_format`.
     """
     if isinstance(value, (int, float)):
         return value
@@ -58,7 +62,40 @@ def decode(value: bytes | int | float, serializer: Serializer, compressor: Compr
         raise
     except CompressorError:
         pass
-    return serializer.loads(value)
+    try:
+        return serializer.loads(value)
+    except Exception:
+        unpacked = read_other_format(value, compressor)
+        if unpacked is None:
+            raise
+    return serializer.loads(unpacked)
+
+
+@cache
+def _format_detector() -> Any:
+    """The compressors distribution's shared format detector, or None without it."""
+    try:
+        detect = importlib.import_module("valkey_cache.compressors.detect")
+    except ImportError:
+        return None
+    return detect.detector()
+
+
+def read_other_format(value: bytes, compressor: Compressor) -> bytes | None:
+    """``value`` decompressed from whichever known format it is in, or None.
+
+    Runs only after a value failed to decode, so compression can be switched off (or
+    changed) on a cache that holds compressed values without making them misses; the
+    formats are recognised by ``valkey_cache.compressors.detect`` when that distribution
+    is installed (a compressed value cannot have been written without it). Bounded by the
+    compressor's ``max_decompressed_size``; raises :class:`DecompressionLimitExceeded`.
+    """
+    detector = _format_detector()
+    if detector is None:
+        return None
+    limit = getattr(compressor, "max_decompressed_size", DEFAULT_MAX_DECOMPRESSED_SIZE)
+    out, _ = detector.try_decompress(value, limit)
+    return out  # type: ignore[no-any-return]
 
 
 def parse_number(value: bytes) -> int | float | None:
@@ -119,7 +156,6 @@ def make_decoder(serializer: Serializer, compressor: Compressor) -> Callable[[by
     """
     if _signed_pickle(serializer, compressor):
         loads = pickle.loads
-        verify = serializer.verify
         copy = serializer._sign_state.copy
         same = hmac.compare_digest
         mac = -MAC_SIZE
@@ -130,7 +166,6 @@ def make_decoder(serializer: Serializer, compressor: Compressor) -> Callable[[by
                 state.update(value[:mac])
                 if same(state.digest(), value[mac:]):
                     return loads(value)  # pickle stops at its STOP opcode, before the trailer
-                return loads(verify(value))
             return decode(value, serializer, compressor)
 
         return decode_signed_pickle
@@ -139,7 +174,10 @@ def make_decoder(serializer: Serializer, compressor: Compressor) -> Callable[[by
 
         def decode_pickle(value: bytes) -> Any:
             if value and value[0] == 0x80:
-                return loads(value)
+                try:
+                    return loads(value)
+                except Exception:  # a compressed value may start with 0x80 too (brotli)
+                    pass
             return decode(value, serializer, compressor)
 
         return decode_pickle

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -44,12 +45,17 @@ def _int_range(minimum: int | None, maximum: int | None) -> str:
 def number_option(
     options: Mapping[str, Any], name: str, default: float | None, minimum: float = 0.0
 ) -> float | None:
-    """A non-negative number of seconds (int or float), or None."""
+    """A finite number of seconds >= ``minimum`` (int or float), or None."""
     value = options.get(name, default)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < minimum:
-        raise ConfigurationError(name, value, f"a number >= {minimum} (seconds) or None")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or (isinstance(value, float) and not math.isfinite(value))
+        or value < minimum
+    ):
+        raise ConfigurationError(name, value, f"a finite number >= {minimum} (seconds) or None")
     return float(value)
 
 

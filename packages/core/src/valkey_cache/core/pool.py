@@ -7,6 +7,8 @@ sockets. The async factory (``async_pool``) keys pools by event loop as well.
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import os
 import threading
 from collections.abc import Iterable, Mapping
@@ -27,6 +29,7 @@ from .connection_params import (
     ssl_connection_kwargs,
     ssl_sources,
 )
+from .exceptions import ConfigurationError
 from .imports import resolve_class
 
 if TYPE_CHECKING:
@@ -67,6 +70,7 @@ class BaseConnectionFactory(Generic[Base, Pool]):
         #: plaintext location is no error.
         self._tls_elsewhere = False
         self.pool_cls_kwargs: dict[str, Any] = {k: v for k, v in pool_kwargs.items() if k not in SSL_NAMES}
+        check_pool_kwargs(self.pool_cls, self.pool_cls_kwargs)
         self.base_client_cls: type[Base] = class_option(options, "BASE_CLIENT_CLASS", self.path_base_cls)
         self.base_client_cls_kwargs: dict[str, Any] = kwargs_option(options, "BASE_CLIENT_KWARGS")
         self._connection_kwargs = base_connection_kwargs(options)
@@ -134,7 +138,10 @@ class BaseConnectionFactory(Generic[Base, Pool]):
         return install(self.pool_cls.from_url(url, **kwargs), self._breaker)  # type: ignore[attr-defined, no-any-return]
 
     def pool_key(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
-        return (params["url"], tls_identity(params), *self._pool_identity)
+        """What makes a pool for ``params`` different: the factory's class, pool class,
+        pool kwargs and options, and every connection argument (URL, TLS, parser...),
+        so two factories that connect differently never share a pool."""
+        return (params_identity(params), *self._pool_identity)
 
     def get_or_create_connection_pool(self, params: dict[str, Any]) -> Pool:
         """The process-wide pool for ``params``, created on first use."""
@@ -166,6 +173,10 @@ class ConnectionFactory(BaseConnectionFactory["Valkey", "ConnectionPool"]):
     path_pool_cls = "valkey.connection.ConnectionPool"
     path_base_cls = "valkey.client.Valkey"
 
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        super().__init__(options)
+        parser_class(options, asynchronous=False)
+
     def connect(self, url: str) -> Valkey:
         return self.get_connection(self.make_connection_params(url))
 
@@ -177,12 +188,115 @@ class ConnectionFactory(BaseConnectionFactory["Valkey", "ConnectionPool"]):
         connection.connection_pool.disconnect()
 
     def get_parser_cls(self) -> type[Any]:
-        path = self.options.get("PARSER_CLASS")
-        if path:
-            return resolve_class("PARSER_CLASS", path)
-        from valkey.connection import DefaultParser
+        return parser_class(self.options, asynchronous=False) or _default_parser()
 
-        return DefaultParser
+
+#: valkey-py classes whose ``__init__`` reads names out of its ``**kwargs``.
+_READS_KWARGS = frozenset({"SentinelConnectionPool", "SentinelManagedConnection"})
+
+
+def _default_parser() -> type[Any]:
+    from valkey.connection import DefaultParser
+
+    return DefaultParser
+
+
+def parser_class(options: Mapping[str, Any], asynchronous: bool) -> type[Any] | None:
+    """``PARSER_CLASS`` resolved, None when not given; raises :class:`ConfigurationError`
+    for a parser of the other kind (a blocking one for asyncio, or the reverse)."""
+    path = options.get("PARSER_CLASS")
+    if not path:
+        return None
+    cls = resolve_class("PARSER_CLASS", path)
+    if inspect.iscoroutinefunction(getattr(cls, "read_response", None)) != asynchronous:
+        kind = (
+            "an asyncio parser (e.g. valkey._parsers._AsyncRESP2Parser)"
+            if asynchronous
+            else "a blocking parser (e.g. valkey._parsers._RESP2Parser)"
+        )
+        raise ConfigurationError("PARSER_CLASS", path, f"{kind} whose read_response fits this client")
+    return cls
+
+
+def check_pool_kwargs(pool_cls: type[Any], kwargs: Mapping[str, Any]) -> None:
+    """Raise :class:`ConfigurationError` for a ``CONNECTION_POOL_KWARGS`` name that
+    neither valkey-py's pool nor its connections take (valkey-py would raise TypeError
+    on the first connection). Pools whose ``__init__`` is not valkey-py's are not checked:
+    their own ``**kwargs`` may take anything."""
+    found = _init_names(pool_cls)
+    if found is None:
+        return
+    accepted, open_ended = found
+    if open_ended:
+        connection = kwargs.get("connection_class")
+        for cls in (connection,) if isinstance(connection, type) else _connection_classes(pool_cls):
+            names = _init_names(cls)
+            if names is None or names[1]:
+                return
+            accepted |= names[0]
+    unknown = sorted(name for name in kwargs if name not in accepted)
+    if unknown:
+        raise ConfigurationError(
+            "CONNECTION_POOL_KWARGS",
+            dict(kwargs),
+            f"keyword arguments of {pool_cls.__name__} or its connections, not {unknown}"
+            f" (close matches: {_close_names(unknown, accepted)})",
+        )
+
+
+def _init_names(cls: type[Any]) -> tuple[set[str], bool] | None:
+    """``(keyword names, open-ended)`` of ``cls(...)`` through valkey-py's ``__init__``
+    chain (open-ended: the last one takes ``**kwargs``); None if an ``__init__`` outside
+    valkey-py takes part."""
+    names: set[str] = set()
+    for owner in cls.__mro__[:-1]:  # not object
+        init = owner.__dict__.get("__init__")
+        if init is None:
+            continue
+        if not getattr(owner, "__module__", "").startswith("valkey.") or owner.__name__ in _READS_KWARGS:
+            return None
+        try:
+            parameters = list(inspect.signature(init).parameters.values())
+        except (TypeError, ValueError):
+            return None
+        names.update(p.name for p in parameters[1:] if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
+        if all(p.kind is not p.VAR_KEYWORD for p in parameters):
+            return names, False
+    return names, True
+
+
+def _connection_classes(pool_cls: type[Any]) -> tuple[type[Any], ...]:
+    """The connection classes a URL may choose for a pool of ``pool_cls``."""
+    from valkey import connection
+    from valkey.asyncio import connection as async_connection
+
+    module: Any = async_connection if issubclass(pool_cls, async_connection.ConnectionPool) else connection
+    return (module.Connection, module.SSLConnection, module.UnixDomainSocketConnection)
+
+
+def _close_names(unknown: list[str], accepted: set[str]) -> str:
+    matches = sorted({match for name in unknown for match in difflib.get_close_matches(name, accepted, 3)})
+    return ", ".join(matches) or "none"
+
+
+def params_identity(params: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The connection arguments of ``params`` as a hashable value (the ``retry`` object,
+    made anew per call, is left out: its settings are in the factory's identity)."""
+    return tuple(
+        sorted(((name, _hashable(value)) for name, value in params.items() if name != "retry"), key=repr)
+    )
+
+
+def _hashable(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return tuple(sorted(((k, _hashable(v)) for k, v in value.items()), key=repr))
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return tuple(_hashable(item) for item in value)
+    try:
+        hash(value)
+    except TypeError:
+        return ("unhashable", id(value))
+    return value
 
 
 def tls_identity(params: Mapping[str, Any]) -> str:

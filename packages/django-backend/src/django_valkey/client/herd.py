@@ -8,10 +8,10 @@ from valkey import Valkey
 
 from valkey_cache.core.client.herd import HerdClient as CoreHerdClient
 
-from ..base_client import BaseClient, Marker
+from ..base_client import BaseClient, HerdPacking, Marker
 
 
-class HerdClient(BaseClient[Valkey], CoreHerdClient):
+class HerdClient(HerdPacking, BaseClient[Valkey], CoreHerdClient):
     CONNECTION_FACTORY_PATH = "django_valkey.pool.ConnectionFactory"
     MARKER_CLASS = Marker
 

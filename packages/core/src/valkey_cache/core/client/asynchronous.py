@@ -5,6 +5,8 @@ Connections belong to an event loop, so clients are kept per running loop.
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from functools import cached_property
 from typing import Any, Generic, TypeVar
 
@@ -18,11 +20,41 @@ from .ops import CONNECTION_ERRORS, Op
 Backend = TypeVar("Backend")
 
 
+class AsyncName:
+    """``a<name>``: the client's own ``<name>`` (django-valkey 0.4's async spelling)."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type[Any] | None = None) -> Any:
+        return getattr(owner if obj is None else obj, self.name)
+
+
+def add_async_names(cls: type[Any]) -> None:
+    """Give each public method of ``cls`` that lacks one an ``a``-name (``aset``, ``aclose``...)."""
+    for name in dir(cls):
+        if name.startswith("_") or not name.islower() or hasattr(cls, "a" + name):
+            continue
+        if callable(inspect.getattr_static(cls, name)):
+            setattr(cls, "a" + name, AsyncName(name))
+
+
 class AsyncClientCommands(AsyncDirectCommands, Generic[Backend]):
-    """Mix into a :class:`BaseClient` for the asyncio command set (every method awaits)."""
+    """Mix into a :class:`BaseClient` for the asyncio command set (every method awaits).
+
+    Every public method also answers to its ``a``-name (``aget``, ``aset``, ``aclose``...),
+    subclasses' own methods included.
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        add_async_names(cls)
 
     _server: list[str]
     _close_connection: bool
+    _close_requested: Callable[[], bool]
     connection_factory: Any
 
     def get_next_client_index(self, write: bool = True, tried: list[int] | None = None) -> int:
@@ -36,6 +68,17 @@ class AsyncClientCommands(AsyncDirectCommands, Generic[Backend]):
         """This event loop's clients (connections belong to the loop that made them)."""
         return self._clients_by_loop.get()
 
+    @property
+    def _clients(self) -> list[Any]:
+        """This loop's clients, under django-valkey 0.4's name for them."""
+        return self._clients_here()
+
+    @_clients.setter
+    def _clients(self, clients: list[Any]) -> None:
+        if "_clients_by_loop" not in self.__dict__ and not any(clients):
+            return  # ``__init__``: each loop starts with no clients anyway
+        self._clients_here()[:] = clients
+
     async def get_client(
         self, write: bool = True, tried: list[int] | None = None, key: Any = None
     ) -> Backend:
@@ -45,6 +88,14 @@ class AsyncClientCommands(AsyncDirectCommands, Generic[Backend]):
         if client is None:
             client = clients[index] = await self.connect(index)
         return client  # type: ignore[no-any-return]
+
+    async def _get_client(
+        self, write: bool = True, tried: list[int] | None = None, client: Any = None, **kwargs: Any
+    ) -> Any:
+        """``client`` when given, else ``await get_client(write=write, tried=tried, **kwargs)``."""
+        if client:
+            return client
+        return await self.get_client(write=write, tried=tried, **kwargs)
 
     async def get_client_with_index(
         self, write: bool = True, tried: list[int] | None = None
@@ -78,7 +129,7 @@ class AsyncClientCommands(AsyncDirectCommands, Generic[Backend]):
 
     async def close(self) -> None:
         """Disconnect this loop's pools when ``CLOSE_CONNECTION`` is set."""
-        if self._close_connection:
+        if self._close_requested():
             await self._close()
 
     async def _close(self) -> None:
@@ -155,4 +206,5 @@ class AsyncClientCommands(AsyncDirectCommands, Generic[Backend]):
     lock = get_lock
 
 
+add_async_names(AsyncClientCommands)
 _STOCK_GET_CLIENT = AsyncClientCommands.get_client

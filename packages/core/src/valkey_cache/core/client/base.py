@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import logging
+import math
 import random
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from urllib.parse import parse_qsl, unquote, urlparse
+
+from valkey._parsers.url_parser import URL_QUERY_ARGUMENT_PARSERS
 
 from ..codec import make_decoder, make_encoder
-from ..exceptions import ConfigurationError, DecompressionLimitExceeded
+from ..compressor import IdentityCompressor
+from ..exceptions import ConfigurationError, DecompressionLimitExceeded, SerializerError
 from ..imports import build_component, resolve_class
 from ..keys import CacheKey, KeyFunc, default_reverse_key, make_key, make_keys, make_pattern
 from ..options import bool_option, choice_option, int_option
@@ -66,7 +71,51 @@ def split_locations(server: Any) -> list[str]:
         raise ConfigurationError(
             "LOCATION", server, "a URL such as 'valkey://127.0.0.1:6379/0', or a list of URLs"
         )
+    for location in locations:
+        check_location(location)
     return locations
+
+
+#: URL schemes valkey-py connects with.
+LOCATION_SCHEMES = ("valkey", "valkeys", "redis", "rediss", "unix")
+
+_LOCATION_ACCEPTED = (
+    "a URL such as 'valkey://127.0.0.1:6379/0' or 'unix:///path/to.sock?db=0', with scheme "
+    + ", ".join(LOCATION_SCHEMES)
+)
+
+
+def check_location(location: str) -> None:
+    """Raise :class:`ConfigurationError` for a LOCATION URL valkey-py would refuse later.
+
+    Checks the scheme, the port, the database (path or ``?db=``) and the query parameters
+    valkey-py converts (``socket_timeout=``, ...); the message hides any password.
+    """
+    try:
+        parsed = urlparse(location)
+        port = parsed.port
+    except ValueError as exc:
+        raise ConfigurationError("LOCATION", location, f"{_LOCATION_ACCEPTED} and a numeric port") from exc
+    scheme = parsed.scheme.lower()
+    if scheme not in LOCATION_SCHEMES or (scheme != "unix" and not location[len(scheme) :].startswith("://")):
+        raise ConfigurationError("LOCATION", location, _LOCATION_ACCEPTED)
+    if port is not None and not 0 < port < 65536:
+        raise ConfigurationError("LOCATION", location, f"{_LOCATION_ACCEPTED} and a port from 1 to 65535")
+    db = unquote(parsed.path).replace("/", "") if scheme != "unix" else ""
+    if db and not db.isdigit():
+        accepted = f"{_LOCATION_ACCEPTED}; the path is the database number"
+        raise ConfigurationError("LOCATION", location, accepted)
+    for name, value in parse_qsl(parsed.query, keep_blank_values=True):
+        convert = URL_QUERY_ARGUMENT_PARSERS.get(name)
+        if convert is None:
+            continue
+        accepted = f"{_LOCATION_ACCEPTED}; ?{name}= takes " + ("an integer" if convert is int else "a number")
+        try:
+            number = convert(unquote(value))
+        except (TypeError, ValueError) as exc:
+            raise ConfigurationError("LOCATION", location, accepted) from exc
+        if isinstance(number, float) and not math.isfinite(number):
+            raise ConfigurationError("LOCATION", location, accepted)
 
 
 class BaseClient(Generic[Backend]):
@@ -80,6 +129,8 @@ class BaseClient(Generic[Backend]):
 
     CONNECTION_FACTORY_PATH: ClassVar[str] = "valkey_cache.core.pool.ConnectionFactory"
     OPTIONS: ClassVar[frozenset[str]] = frozenset(CLIENT_OPTIONS)
+    #: ``SCAN_ITERSIZE``; also a class default, for subclasses that skip ``__init__``.
+    _scan_itersize: int = 100
 
     def __init__(self, server: Any, params: Mapping[str, Any], backend: Any) -> None:
         self._server: list[str] = split_locations(server)
@@ -94,7 +145,7 @@ class BaseClient(Generic[Backend]):
         self._clients: list[Backend | None] = [None] * len(self._server)
         self._replica_read_only = bool_option(options, "REPLICA_READ_ONLY", True)
         self._close_connection = bool_option(options, "CLOSE_CONNECTION", False)
-        self._scan_itersize = int_option(options, "SCAN_ITERSIZE", 100, 1)
+        self._scan_itersize = int_option(options, "SCAN_ITERSIZE", 100, 1) or 100
         self._delete_command = "unlink" if bool_option(options, "USE_UNLINK", True) else "delete"
         self._clear_prefix = choice_option(options, "CLEAR_SCOPE", "database", CLEAR_SCOPES) == "prefix"
         self._serializer: Any = signing_serializer(
@@ -123,6 +174,14 @@ class BaseClient(Generic[Backend]):
     def connection_factory_path(self) -> str:
         """The factory used when ``CONNECTION_FACTORY`` is not in the options."""
         return self.CONNECTION_FACTORY_PATH
+
+    def _has_compression_enabled(self) -> bool:
+        """Whether values are compressed: a ``COMPRESSOR`` other than the identity one."""
+        return not isinstance(self._compressor, IdentityCompressor)
+
+    def _close_requested(self) -> bool:
+        """Whether ``close()`` disconnects: ``CLOSE_CONNECTION`` as the options say now."""
+        return bool_option(self._options, "CLOSE_CONNECTION", self._close_connection)
 
     def get_next_client_index(self, write: bool = True, tried: list[int] | None = None) -> int:
         """Index of the location to use: 0 for writes, a replica for reads."""
@@ -162,6 +221,20 @@ class BaseClient(Generic[Backend]):
 
     def encode(self, value: Any) -> bytes | int | float:
         return self._encode(value)
+
+    def encode_value(self, key: Any, value: Any, stored: Any = MISS) -> bytes | int | float:
+        """Encode the value of ``key`` (``stored``, when given, is what is written for it).
+
+        A value the serializer cannot encode raises :class:`SerializerError` naming the
+        key and the value's type, the serializer's own error as ``__cause__``.
+        """
+        try:
+            return self._encode(value if stored is MISS else stored)
+        except Exception as exc:
+            raise SerializerError(
+                f"cannot store the value of {key!r}: {type(self._serializer).__name__} cannot encode"
+                f" {type(value).__module__}.{type(value).__qualname__} ({type(exc).__name__}: {exc})"
+            ) from exc
 
     def decode(self, value: bytes) -> Any:
         return self._decode(value)

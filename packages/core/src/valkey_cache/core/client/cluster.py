@@ -10,13 +10,16 @@ LOCATION is any node's URL; more entries are extra startup nodes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from valkey.crc import key_slot
 
 from ..cluster_pool import CLUSTER_OPTIONS
+from . import fanout
 from .asynchronous import AsyncClientCommands
 from .base import BaseClient
+from .binding import async_command, sync_command
 from .distributed import AsyncDistributedCommands, DistributedClient, DistributedCommands, KeyGroups
 from .ops import Op
 from .routes import ALL_NODES, Node
@@ -103,6 +106,8 @@ class ClusterClient(DistributedCommands, ClusterPlacement["ValkeyCluster"], Clie
     """Blocking cluster client; ``get_client`` returns the ``ValkeyCluster``."""
 
     CONNECTION_FACTORY_PATH = "valkey_cache.core.cluster_pool.ClusterConnectionFactory"
+    #: 0.4's cluster signature: ``keys(search, target_nodes, version, client)``.
+    keys: Callable[..., Any] = sync_command(fanout.cmd_cluster_keys)
 
     def connect(self, index: int = 0) -> ValkeyCluster:
         first, *others = self._server
@@ -133,6 +138,7 @@ class AsyncClusterClient(
     """Asyncio cluster client (one ``valkey.asyncio.ValkeyCluster`` per event loop)."""
 
     CONNECTION_FACTORY_PATH = "valkey_cache.core.cluster_pool.AsyncClusterConnectionFactory"
+    keys: Callable[..., Any] = async_command(fanout.cmd_cluster_keys)
 
     async def connect(self, index: int = 0) -> AsyncValkeyCluster:
         first, *others = self._server

@@ -57,25 +57,27 @@ class DirectCommands:
         client: Any = None,
         nx: bool = False,
         xx: bool = False,
-    ) -> bool:
-        """Store ``value``; True when stored. ``nx``: only if absent; ``xx``: only if present."""
+    ) -> bool | None:
+        """Store ``value``; True when stored. ``nx``: only if absent (None when it was
+        there, as in django-valkey 0.4); ``xx``: only if present."""
         conn = self._direct_connection() if client is None else client
         ms = self.expiry_ms(timeout)
         if conn is None or (ms is not None and ms <= 0):
             return _set(self, key, value, timeout, version, client=client, nx=nx, xx=xx)  # type: ignore[no-any-return]
         nkey = self.make_key(key, version=version)
         try:
-            return bool(conn.set(nkey, self.encode(value), px=ms, nx=nx, xx=xx))
+            stored = conn.set(nkey, self.encode_value(key, value), px=ms, nx=nx, xx=xx)
         except ReadOnlyError:  # the driver reconnects and retries once
             return _set(self, key, value, timeout, version, client=client, nx=nx, xx=xx)  # type: ignore[no-any-return]
         except Exception as exc:
             raise_outage(exc, conn, "set")
+        return logic.set_result(stored, nx)
 
     def add(
         self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None, client: Any = None
     ) -> bool:
         """Store only if the key is absent; False when it was already there."""
-        return self.set(key, value, timeout, version, client, nx=True)
+        return bool(self.set(key, value, timeout, version, client, nx=True))
 
     def delete(
         self: Any, key: Any, version: Any = None, prefix: str | None = None, client: Any = None
@@ -145,25 +147,27 @@ class AsyncDirectCommands:
         client: Any = None,
         nx: bool = False,
         xx: bool = False,
-    ) -> bool:
-        """Store ``value``; True when stored. ``nx``: only if absent; ``xx``: only if present."""
+    ) -> bool | None:
+        """Store ``value``; True when stored. ``nx``: only if absent (None when it was
+        there, as in django-valkey 0.4); ``xx``: only if present."""
         conn = self._direct_connection() if client is None else client
         ms = self.expiry_ms(timeout)
         if conn is None or (ms is not None and ms <= 0):
             return await _aset(self, key, value, timeout, version, client=client, nx=nx, xx=xx)  # type: ignore[no-any-return]
         nkey = self.make_key(key, version=version)
         try:
-            return bool(await conn.set(nkey, self.encode(value), px=ms, nx=nx, xx=xx))
+            stored = await conn.set(nkey, self.encode_value(key, value), px=ms, nx=nx, xx=xx)
         except ReadOnlyError:  # the driver reconnects and retries once
             return await _aset(self, key, value, timeout, version, client=client, nx=nx, xx=xx)  # type: ignore[no-any-return]
         except Exception as exc:
             raise_outage(exc, conn, "set")
+        return logic.set_result(stored, nx)
 
     async def add(
         self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None, client: Any = None
     ) -> bool:
         """Store only if the key is absent; False when it was already there."""
-        return await self.set(key, value, timeout, version, client, nx=True)
+        return bool(await self.set(key, value, timeout, version, client, nx=True))
 
     async def delete(
         self: Any, key: Any, version: Any = None, prefix: str | None = None, client: Any = None

@@ -16,8 +16,8 @@ from ..exceptions import ConnectionInterrupted
 from ..timeouts import DEFAULT_TIMEOUT
 from . import logic
 from .base import MISS
-from .ops import Emit, Logic, Op, pipeline, read, write
-from .routes import Node, list_nodes
+from .ops import Emit, Logic, Op, local, pipeline, read, write
+from .routes import ALL_NODES, Node, list_nodes
 
 if TYPE_CHECKING:
     from .distributed import DistributedClient
@@ -95,7 +95,7 @@ def cmd_set_many(
     if ms is not None and ms <= 0:
         yield from _delete(c, list(originals), "set_many")
         return []
-    values = {nkey: c.encode(data[key]) for nkey, key in originals.items()}
+    values = {nkey: c.encode_value(key, data[key]) for nkey, key in originals.items()}
     failed: list[Any] = []
     for route, batches in c.key_groups(list(originals)):
         if ms is None:
@@ -121,7 +121,7 @@ def cmd_mset(
     else each key is SET with its expiry in one step (cluster: no transactions)."""
     if not data:
         return None
-    values = {c.make_key(k, version=version): c.encode(v) for k, v in data.items()}
+    values = {c.make_key(k, version=version): c.encode_value(k, v) for k, v in data.items()}
     ms = None if timeout is None else c.expiry_ms(timeout)
     if ms is not None and ms <= 0:
         yield from _delete(c, list(values), "mset")
@@ -252,9 +252,49 @@ def cmd_iter_keys(
 
 def cmd_keys(c: Client, search: str, version: Any = None, client: Any = None) -> Logic:
     """Every key matching ``search``, collected with SCAN on every server in turn."""
-    pattern = c.make_pattern(search, version=version)
-    found: list[Any] = []
     nodes = yield list_nodes()
+    return (yield from _keys_on(c, nodes, c.make_pattern(search, version=version)))
+
+
+#: valkey-py's cluster node flags, and the cluster method listing each flag's nodes.
+_NODE_FLAGS = {
+    "primaries": "get_primaries",
+    "replicas": "get_replicas",
+    "all": "get_nodes",
+    "random": "get_random_node",
+    "default-node": "get_default_node",
+}
+
+
+def cmd_cluster_keys(
+    c: Client,
+    search: str = "*",
+    target_nodes: Any = None,
+    version: Any = None,
+    client: Any = None,
+) -> Logic:
+    """Every key matching ``search`` on ``target_nodes`` (django-valkey 0.4's argument: a
+    node flag such as ``ValkeyCluster.ALL_NODES``, a ``ClusterNode``, a list or dict of
+    them); by default on every primary, so each key of the cluster is found once."""
+    if target_nodes is None:
+        nodes = yield list_nodes()
+    elif isinstance(target_nodes, str):
+        getter = _NODE_FLAGS.get(target_nodes)
+        if getter is None:
+            raise ValueError(f"target_nodes={target_nodes!r}: expected one of {sorted(_NODE_FLAGS)}")
+        nodes = yield local(getter, ALL_NODES)
+    elif isinstance(target_nodes, Mapping):
+        nodes = list(target_nodes.values())
+    else:
+        nodes = target_nodes
+    if not isinstance(nodes, list | tuple):
+        nodes = [nodes]
+    found = yield from _keys_on(c, nodes, c.make_pattern(search, version=version))
+    return list(dict.fromkeys(found))
+
+
+def _keys_on(c: Client, nodes: Iterable[Any], pattern: Any) -> Logic:
+    found: list[Any] = []
     for node in nodes:
         try:
             found += yield from logic.scan_all(c, Node(node), pattern)

@@ -67,12 +67,16 @@ class HashRing:
                 del self._owners[point]
                 self._points.pop(bisect.bisect_left(self._points, point))
 
-    def get_node(self, key: str) -> str:
-        """The node ``key`` belongs to (``key`` as given: apply ``placement_key`` first)."""
+    def position(self, key: str) -> int:
+        """The index, among the sorted points, of the point that owns ``key``."""
         if not self._points:
             raise LookupError("the hash ring has no nodes")
-        position = bisect.bisect_right(self._points, _point(key)) - 1  # -1: the last point
-        return self._owners[self._points[position]]
+        # Before the first point: the key wraps round to the last one.
+        return (bisect.bisect_right(self._points, _point(key)) - 1) % len(self._points)
+
+    def get_node(self, key: str) -> str:
+        """The node ``key`` belongs to (``key`` as given: apply ``placement_key`` first)."""
+        return self._owners[self._points[self.position(key)]]
 
     def __len__(self) -> int:
         return len(self._nodes)

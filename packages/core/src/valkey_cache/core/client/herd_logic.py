@@ -91,15 +91,15 @@ def cmd_set(
     if ms is None or ms <= 0:
         return (yield from logic.cmd_set(c, key, value, timeout, version, client, nx, xx))
     nkey = c.make_key(key, version=version)
-    packed = c.encode(pack(c, value, _expiry(ms)))
+    packed = c.encode_value(key, value, pack(c, value, _expiry(ms)))
     stored = yield write("set", nkey, nkey, packed, px=ms + c._herd_timeout * 1000, nx=nx, xx=xx)
-    return bool(stored)
+    return logic.set_result(stored, nx)
 
 
 def cmd_add(
     c: Client, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None, client: Any = None
 ) -> Logic:
-    return (yield from cmd_set(c, key, value, timeout, version, client, nx=True))
+    return bool((yield from cmd_set(c, key, value, timeout, version, client, nx=True)))
 
 
 def cmd_get(c: Client, key: Any, default: Any = None, version: Any = None, client: Any = None) -> Logic:
@@ -144,7 +144,10 @@ def cmd_set_many(
         return (yield from logic.cmd_set_many(c, data, timeout, version, client))
     expiry, px = _expiry(ms), ms + c._herd_timeout * 1000
     nkeys = [c.make_key(k, version=version) for k in data]
-    ops = [write("set", k, k, c.encode(pack(c, v, expiry)), px=px) for k, v in zip(nkeys, data.values())]
+    ops = [
+        write("set", nk, nk, c.encode_value(k, v, pack(c, v, expiry)), px=px)
+        for nk, (k, v) in zip(nkeys, data.items())
+    ]
     yield pipeline(ops, route=nkeys[0])
     return []
 
@@ -157,7 +160,7 @@ def cmd_mset(
         return (yield from logic.cmd_mset(c, data, timeout, version, client))
     expiry, px = _expiry(ms), ms + c._herd_timeout * 1000
     nkeys = [c.make_key(k, version=version) for k in data]
-    mapping = {k: c.encode(pack(c, v, expiry)) for k, v in zip(nkeys, data.values())}
+    mapping = {nk: c.encode_value(k, v, pack(c, v, expiry)) for nk, (k, v) in zip(nkeys, data.items())}
     ops = [write("mset", nkeys[0], mapping)] + [write("pexpire", k, k, px) for k in nkeys]
     yield pipeline(ops, route=nkeys[0], transaction=True)
     return None
@@ -251,11 +254,15 @@ def cmd_touch(
 
 
 def cmd_expire(c: Client, key: Any, timeout: Any, version: Any = None, client: Any = None) -> Logic:
+    if logic.is_default_timeout(c, timeout):
+        return (yield from cmd_touch(c, key, timeout, version))
     plain = logic.cmd_expire(c, key, timeout, version)
     return (yield from _retime(c, key, int(timeout * 1000), version, plain))
 
 
 def cmd_pexpire(c: Client, key: Any, timeout: Any, version: Any = None, client: Any = None) -> Logic:
+    if logic.is_default_timeout(c, timeout):
+        return (yield from cmd_touch(c, key, timeout, version))
     plain = logic.cmd_pexpire(c, key, timeout, version)
     return (yield from _retime(c, key, int(timeout), version, plain))
 
@@ -274,27 +281,12 @@ def cmd_persist(c: Client, key: Any, version: Any = None, client: Any = None) ->
     return (yield from _retime(c, key, None, version, logic.cmd_persist(c, key, version)))
 
 
-def _ttl_ms(c: Client, key: Any, version: Any) -> Logic:
-    """Milliseconds until the value expires (stale counts as expired); None: never."""
-    nkey = c.make_key(key, version=version)
-    raw, left = yield pipeline([read("get", nkey, nkey), read("pttl", nkey, nkey)], write=False, route=nkey)
-    if left == -1:
-        return None
-    if left < 0:
-        return 0
-    expiry = _read(c, nkey, raw)[1]
-    if expiry is None:
-        return int(left)
-    if expiry < time.time():
-        return 0
-    return max(int(left) - c._herd_timeout * 1000, 0)
-
-
 def cmd_ttl(c: Client, key: Any, version: Any = None, client: Any = None) -> Logic:
-    """Seconds until the value goes stale; None when it never does; 0 when missing."""
-    left = yield from _ttl_ms(c, key, version)
-    return None if left is None else (left + 500) // 1000
+    """Seconds the server keeps the key, as django-valkey 0.4's herd client says: a packed
+    value's timeout plus ``HERD_TIMEOUT`` (served stale in that last part); None: never."""
+    return (yield from logic.cmd_ttl(c, key, version))
 
 
 def cmd_pttl(c: Client, key: Any, version: Any = None, client: Any = None) -> Logic:
-    return (yield from _ttl_ms(c, key, version))
+    """Milliseconds the server keeps the key (the timeout plus ``HERD_TIMEOUT``), as 0.4."""
+    return (yield from logic.cmd_pttl(c, key, version))

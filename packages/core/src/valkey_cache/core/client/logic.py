@@ -52,7 +52,8 @@ def cmd_set(
     nx: bool = False,
     xx: bool = False,
 ) -> Logic:
-    """Store ``value``; True when stored. ``nx``: only if absent; ``xx``: only if present."""
+    """Store ``value``; True when stored. ``nx``: only if absent (None, as in django-valkey
+    0.4, when it was there); ``xx``: only if present (False when it was not)."""
     nkey = c.make_key(key, version=version)
     ms = c.expiry_ms(timeout)
     if ms is not None and ms <= 0:
@@ -61,8 +62,16 @@ def cmd_set(
             return not exists
         yield write(c._delete_command, nkey, nkey)
         return False
-    stored = yield write("set", nkey, nkey, c.encode(value), px=ms, nx=nx, xx=xx)
-    return bool(stored)
+    stored = yield write("set", nkey, nkey, c.encode_value(key, value), px=ms, nx=nx, xx=xx)
+    return set_result(stored, nx)
+
+
+def set_result(stored: Any, nx: bool) -> bool | None:
+    """What ``set`` returns for the server's reply: True when stored; when not, None
+    with ``nx`` (django-valkey 0.4's value) and False otherwise."""
+    if stored:
+        return True
+    return None if nx else False
 
 
 def cmd_add(
@@ -74,7 +83,7 @@ def cmd_add(
     client: Any = None,
 ) -> Logic:
     """Store only if the key is absent; False when it was already there."""
-    return (yield from cmd_set(c, key, value, timeout, version, client, nx=True))
+    return bool((yield from cmd_set(c, key, value, timeout, version, client, nx=True)))
 
 
 def cmd_get(
@@ -125,8 +134,8 @@ def cmd_set_many(
     if ms is not None and ms <= 0:
         yield write(c._delete_command, nkeys[0], *nkeys)
         return []
-    encode = c.encode
-    values = [encode(v) for v in data.values()]
+    encode = c.encode_value
+    values = [encode(k, v) for k, v in data.items()]
     if ms is None:
         yield write("mset", nkeys[0], dict(zip(nkeys, values)))
     else:
@@ -145,7 +154,7 @@ def cmd_mset(
     if not data:
         return None
     nkeys = [c.make_key(k, version=version) for k in data]
-    mapping = dict(zip(nkeys, (c.encode(v) for v in data.values())))
+    mapping = dict(zip(nkeys, (c.encode_value(k, v) for k, v in data.items())))
     ms = None if timeout is None else c.expiry_ms(timeout)
     if ms is None:
         yield write("mset", nkeys[0], mapping)
@@ -325,11 +334,22 @@ def _expire(c: BaseClient[Any], command: str, key: Any, when: Any, version: Any)
     return bool(result)
 
 
+def is_default_timeout(c: BaseClient[Any], timeout: Any) -> bool:
+    """Whether ``timeout`` asks for the cache's default (the core's or the owner's marker)."""
+    return timeout is DEFAULT_TIMEOUT or timeout is c._default_marker
+
+
 def cmd_expire(c: BaseClient[Any], key: Any, timeout: Any, version: Any = None, client: Any = None) -> Logic:
+    """New expiry in seconds; DEFAULT_TIMEOUT is the cache's default (as ``touch``)."""
+    if is_default_timeout(c, timeout):
+        return (yield from cmd_touch(c, key, timeout, version))
     return (yield from _expire(c, "expire", key, timeout, version))
 
 
 def cmd_pexpire(c: BaseClient[Any], key: Any, timeout: Any, version: Any = None, client: Any = None) -> Logic:
+    """New expiry in milliseconds; DEFAULT_TIMEOUT is the cache's default (as ``touch``)."""
+    if is_default_timeout(c, timeout):
+        return (yield from cmd_touch(c, key, timeout, version))
     return (yield from _expire(c, "pexpire", key, timeout, version))
 
 

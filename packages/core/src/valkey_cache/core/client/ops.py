@@ -289,14 +289,25 @@ async def adrop_pool(conn: Any) -> bool:
     return True
 
 
+def fixed_or_routed(fixed: Any, op: Op, connect: Connect) -> Any:
+    """The connection passed as ``client`` for ``op``; a call addressed to one server of
+    several, or listing them (shard and cluster fan-out), keeps its own route."""
+    from .routes import ALL_NODES, Node
+
+    route = op.route
+    if route is ALL_NODES or isinstance(route, Node):
+        return connect(op)
+    return fixed
+
+
 def drive_sync(gen: Logic, connect: Connect, conn: Any = None) -> Any:
-    """Run a command generator to its return value on a blocking client."""
-    fixed = conn is not None
+    """Run a command generator to its return value on a blocking client; every call on
+    ``conn`` when it is given (django-valkey's ``client`` argument)."""
+    fixed = conn
     try:
         op = next(gen)
         while True:
-            if not fixed:
-                conn = connect(op)
+            conn = connect(op) if fixed is None else fixed_or_routed(fixed, op, connect)
             try:
                 if op.method not in _SPECIAL:
                     result = getattr(conn, op.method)(*op.args, **op.kwargs)
@@ -326,15 +337,15 @@ async def drive_async(gen: Logic, connect: Callable[[Op], Any], conn: Any = None
 
     ``connect(op)`` returns the client, or a coroutine that gives it (awaited only then,
     so the usual case, a client already connected on this loop, costs no coroutine).
+    ``conn``, when given, takes every call.
     """
-    fixed = conn is not None
+    fixed = conn
     try:
         op = next(gen)
         while True:
-            if not fixed:
-                conn = connect(op)
-                if type(conn) is CoroutineType:
-                    conn = await conn
+            conn = connect(op) if fixed is None else fixed_or_routed(fixed, op, connect)
+            if type(conn) is CoroutineType:
+                conn = await conn
             try:
                 if op.method not in _SPECIAL:
                     result = getattr(conn, op.method)(*op.args, **op.kwargs)
@@ -362,7 +373,7 @@ async def drive_async(gen: Logic, connect: Callable[[Op], Any], conn: Any = None
 
 def iterate_sync(gen: Logic, connect: Connect, conn: Any = None) -> Iterator[Any]:
     """Run an iterator command: yields what it emits, performs what it asks."""
-    fixed = conn is not None
+    fixed = conn
     send: Any = None
     error: Exception | None = None
     try:
@@ -376,8 +387,7 @@ def iterate_sync(gen: Logic, connect: Connect, conn: Any = None) -> Iterator[Any
                 send = None
                 yield item.value
                 continue
-            if not fixed:
-                conn = connect(item)
+            conn = connect(item) if fixed is None else fixed_or_routed(fixed, item, connect)
             try:
                 send = _call_sync(conn, item)
             except Exception as exc:
@@ -387,7 +397,8 @@ def iterate_sync(gen: Logic, connect: Connect, conn: Any = None) -> Iterator[Any
 
 
 async def iterate_async(gen: Logic, connect: Callable[[Op], Any], conn: Any = None) -> AsyncIterator[Any]:
-    fixed = conn is not None
+    """:func:`iterate_sync` on an asyncio client."""
+    fixed = conn
     send: Any = None
     error: Exception | None = None
     try:
@@ -401,10 +412,9 @@ async def iterate_async(gen: Logic, connect: Callable[[Op], Any], conn: Any = No
                 send = None
                 yield item.value
                 continue
-            if not fixed:
-                conn = connect(item)
-                if type(conn) is CoroutineType:
-                    conn = await conn
+            conn = connect(item) if fixed is None else fixed_or_routed(fixed, item, connect)
+            if type(conn) is CoroutineType:
+                conn = await conn
             try:
                 send = await _call_async(conn, item)
             except Exception as exc:

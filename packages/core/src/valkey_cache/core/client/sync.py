@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from ..exceptions import ConnectionInterrupted
@@ -19,6 +20,7 @@ class ClientCommands(DirectCommands, Generic[Backend]):
     _clients: list[Any]
     _server: list[str]
     _close_connection: bool
+    _close_requested: Callable[[], bool]
     connection_factory: Any
 
     def get_next_client_index(self, write: bool = True, tried: list[int] | None = None) -> int:
@@ -31,6 +33,14 @@ class ClientCommands(DirectCommands, Generic[Backend]):
         if client is None:
             client = self._clients[index] = self.connect(index)
         return client  # type: ignore[no-any-return]
+
+    def _get_client(
+        self, write: bool = True, tried: list[int] | None = None, client: Any = None, **kwargs: Any
+    ) -> Any:
+        """``client`` when given, else ``get_client(write=write, tried=tried, **kwargs)``."""
+        if client:
+            return client
+        return self.get_client(write=write, tried=tried, **kwargs)
 
     def get_client_with_index(
         self, write: bool = True, tried: list[int] | None = None
@@ -62,7 +72,7 @@ class ClientCommands(DirectCommands, Generic[Backend]):
 
     def close(self) -> None:
         """Disconnect the pools when ``CLOSE_CONNECTION`` is set; otherwise keep them."""
-        if self._close_connection:
+        if self._close_requested():
             self._close()
 
     def _close(self) -> None:

@@ -6,10 +6,10 @@ from valkey.asyncio import Valkey as AsyncValkey
 
 from valkey_cache.core.client.herd import AsyncHerdClient as CoreAsyncHerdClient
 
-from ...base_client import BaseClient, Marker
+from ...base_client import BaseClient, HerdPacking, Marker
 
 
-class AsyncHerdClient(BaseClient[AsyncValkey], CoreAsyncHerdClient):
+class AsyncHerdClient(HerdPacking, BaseClient[AsyncValkey], CoreAsyncHerdClient):
     CONNECTION_FACTORY_PATH = "django_valkey.async_cache.pool.AsyncConnectionFactory"
     MARKER_CLASS = Marker
 
