@@ -383,3 +383,14 @@ async def test_key_function_type_error_names_the_key(cache_factory: CacheFactory
         await cache.get(42)
     with pytest.raises(TypeError, match=r"cache key None \(NoneType\)"):
         await cache.get_many(["text", None])
+
+
+async def test_sscan_match_is_a_member_value(cache: EitherCache, cache_factory: CacheFactory) -> None:
+    """As in django-valkey 0.4: ``match`` is encoded like the members, so it finds one."""
+    await cache.sadd("members", "bar1", "bar2", "zoo", 7)
+    assert await cache.sscan("members", match="zoo") == {"zoo"}
+    assert await cache.sscan("members", match=7) == {7}
+    assert await cache.collect("sscan_iter", "members", match="bar2") == ["bar2"]
+    compressed = cache_factory(key_prefix="test", compressor="valkey_cache.compressors.zlib.ZlibCompressor")
+    with pytest.raises(ValueError, match="COMPRESSOR"):
+        await compressed.sscan("members", match="zoo")

@@ -24,6 +24,8 @@ class IdentityCompressor(BaseCompressor):
     a recognised value may decompress to.
     """
 
+    compresses: ClassVar[bool] = False
+
     OPTIONS: ClassVar[frozenset[str]] = BaseCompressor.OPTIONS | {"COMPRESS_DETECT_FORMATS"}
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:

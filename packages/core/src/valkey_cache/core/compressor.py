@@ -33,6 +33,8 @@ class BaseCompressor:
         {"COMPRESS_MIN_LENGTH", "COMPRESS_LEVEL", "MAX_DECOMPRESSED_SIZE"}
     )
     min_length: int = 15
+    #: False for compressors that store values as they are (the identity ones).
+    compresses: ClassVar[bool] = True
     level: int | None = None
     max_decompressed_size: int = DEFAULT_MAX_DECOMPRESSED_SIZE
 
@@ -68,6 +70,7 @@ class IdentityCompressor(BaseCompressor):
     """Stores values as they are. ``MAX_DECOMPRESSED_SIZE`` is checked, not needed."""
 
     OPTIONS: ClassVar[frozenset[str]] = frozenset({"MAX_DECOMPRESSED_SIZE"})
+    compresses: ClassVar[bool] = False
 
     def __init__(self, options: Mapping[str, Any] | None = None) -> None:
         self._options = options or {}

@@ -12,7 +12,6 @@ from urllib.parse import parse_qsl, unquote, urlparse
 from valkey._parsers.url_parser import URL_QUERY_ARGUMENT_PARSERS
 
 from ..codec import make_decoder, make_encoder
-from ..compressor import IdentityCompressor
 from ..exceptions import ConfigurationError, DecompressionLimitExceeded, SerializerError
 from ..imports import build_component, resolve_class
 from ..keys import CacheKey, KeyFunc, default_reverse_key, make_key, make_keys, make_pattern
@@ -177,7 +176,7 @@ class BaseClient(Generic[Backend]):
 
     def _has_compression_enabled(self) -> bool:
         """Whether values are compressed: a ``COMPRESSOR`` other than the identity one."""
-        return not isinstance(self._compressor, IdentityCompressor)
+        return bool(getattr(self._compressor, "compresses", True))
 
     def _close_requested(self) -> bool:
         """Whether ``close()`` disconnects: ``CLOSE_CONNECTION`` as the options say now."""

@@ -583,22 +583,38 @@ def cmd_sscan(
     version: Any = None,
     client: Any = None,
 ) -> Logic:
-    """All members, by SSCAN. ``match`` is a glob on the stored (encoded) bytes."""
+    """All members, by SSCAN; ``match``, a member value, keeps only that member."""
     members: set[Any] = set()
     nkey = c.make_key(key, version=version)
+    pattern = _member_pattern(c, match)
     cursor = 0
     while True:
-        cursor, raws = yield read("sscan", nkey, nkey, cursor, match=match, count=count)
+        cursor, raws = yield read("sscan", nkey, nkey, cursor, match=pattern, count=count)
         members |= _decoded_set(c, raws)
         if not cursor:
             return members
 
 
+def _member_pattern(c: BaseClient[Any], match: Any) -> Any:
+    """SSCAN's MATCH for a member value: encoded as members are, as django-valkey 0.4 does.
+
+    Compressed members have no stable bytes to match, so ``match`` is refused then.
+    """
+    if not match:
+        return None
+    if c._has_compression_enabled():
+        raise ValueError(
+            "sscan's match is not supported with a COMPRESSOR: compressed members cannot be matched"
+        )
+    return c.encode(match)
+
+
 def _sscan(c: BaseClient[Any], key: Any, match: str | None, count: int, version: Any) -> Logic:
     nkey = c.make_key(key, version=version)
+    pattern = _member_pattern(c, match)
     cursor = 0
     while True:
-        cursor, raws = yield read("sscan", nkey, nkey, cursor, match=match, count=count)
+        cursor, raws = yield read("sscan", nkey, nkey, cursor, match=pattern, count=count)
         for value in _decoded_set(c, raws):
             yield Emit(value)
         if not cursor:
