@@ -379,3 +379,19 @@ def test_async_close_disconnects_as_close_connection_says_now(
         return len(calls)
 
     assert run(use()) == (0 if way == "default" else 1)
+
+
+def test_default_serializer_is_04s_pickle_class_on_the_fast_path(url: str) -> None:
+    """0.4's tests and sites check ``isinstance(cache.client._serializer, PickleSerializer)``
+    against django_valkey's class; that class must still take the pickle fast path."""
+    from django_valkey.serializers.pickle import PickleSerializer
+    from valkey_cache.core.codec import make_decoder, make_encoder
+    from valkey_cache.core.compressor import IdentityCompressor
+
+    cache = ValkeyCache(url, {})
+    assert isinstance(cache.client._serializer, PickleSerializer)
+    serializer = PickleSerializer()
+    assert make_encoder(serializer, IdentityCompressor()).__name__ == "encode_pickle"
+    assert make_decoder(serializer, IdentityCompressor()).__name__ == "decode_pickle"
+    cache.set("k", {"a": 1})
+    assert cache.get("k") == {"a": 1}

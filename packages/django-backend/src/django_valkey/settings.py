@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from valkey_cache.core.client.asynchronous import AsyncClientCommands
-from valkey_cache.core.client.base import DEFAULT_COMPRESSOR, DEFAULT_SERIALIZER, split_locations
+from valkey_cache.core.client.base import DEFAULT_COMPRESSOR, split_locations
 from valkey_cache.core.exceptions import ConfigurationError
 from valkey_cache.core.imports import build_component, import_string, resolve_class
 from valkey_cache.core.options import bool_option
@@ -67,6 +67,9 @@ DJANGO_OPTIONS: Final[dict[str, str]] = {
 }
 
 DEFAULT_LOGGER: Final = "django_valkey.base"
+#: The core's pickle serializer under 0.4's path, so ``isinstance`` checks on
+#: ``cache.client._serializer`` against django_valkey's class hold, as in 0.4.
+DJANGO_DEFAULT_SERIALIZER: Final = "django_valkey.serializers.pickle.PickleSerializer"
 
 #: Salt of the value-signing key derived from ``SECRET_KEY`` with ``salted_hmac``.
 SIGNING_SALT: Final = "django_valkey.signing.cache-value-mac"
@@ -304,7 +307,7 @@ def build_config(
     # Serializer and compressor are stateless: build them once for every instance.
     options["SERIALIZER"] = signing_serializer(
         build_component(
-            "SERIALIZER", options.get("SERIALIZER") or DEFAULT_SERIALIZER, options, ("dumps", "loads")
+            "SERIALIZER", options.get("SERIALIZER") or DJANGO_DEFAULT_SERIALIZER, options, ("dumps", "loads")
         ),
         options,
         secret_key_signing_keys(options),

@@ -133,7 +133,7 @@ def make_encoder(serializer: Serializer, compressor: Compressor) -> Callable[[An
             return signed + state.digest()
 
         return encode_signed_pickle
-    if type(serializer) is PickleSerializer and type(compressor) is IdentityCompressor:
+    if _plain_pickle(serializer) and type(compressor) is IdentityCompressor:
         protocol = serializer._pickle_version
         dumps = pickle.dumps
 
@@ -169,7 +169,7 @@ def make_decoder(serializer: Serializer, compressor: Compressor) -> Callable[[by
             return decode(value, serializer, compressor)
 
         return decode_signed_pickle
-    if type(serializer) is PickleSerializer and type(compressor) is IdentityCompressor:
+    if _plain_pickle(serializer) and type(compressor) is IdentityCompressor:
         loads = pickle.loads
 
         def decode_pickle(value: bytes) -> Any:
@@ -184,9 +184,20 @@ def make_decoder(serializer: Serializer, compressor: Compressor) -> Callable[[by
     return lambda value: decode(value, serializer, compressor)
 
 
+def _plain_pickle(serializer: Any) -> TypeGuard[PickleSerializer]:
+    """The core's pickle serializer, or a subclass that changes neither ``dumps`` nor
+    ``loads`` (django_valkey.serializers.pickle's): the fast paths apply to both."""
+    cls = type(serializer)
+    return (
+        isinstance(serializer, PickleSerializer)
+        and cls.dumps is PickleSerializer.dumps
+        and cls.loads is PickleSerializer.loads
+    )
+
+
 def _signed_pickle(serializer: Serializer, compressor: Compressor) -> TypeGuard[SigningSerializer]:
     return (
         type(serializer) is SigningSerializer
-        and type(serializer.inner) is PickleSerializer
+        and _plain_pickle(serializer.inner)
         and type(compressor) is IdentityCompressor
     )
