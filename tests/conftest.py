@@ -16,6 +16,7 @@ Fixtures:
   for asserting the raw bytes a test stored.
 * ``fresh_server``, ``fresh_cluster``, ``fresh_sentinel``: private topologies
   for one test, stopped afterwards.
+* ``refusing_server``, ``caplog_all``: for the secret-leak tests (tests/secret_forms.py).
 * ``anyio_backend``: ``"asyncio"``, for ``@pytest.mark.anyio`` tests.
 * ``tls_files``, ``tls_endpoints`` (TLS proxies in front of ``valkey_server``),
   ``tls_cluster``, ``tls_sentinel`` (TLS-built server; skipped without one): see tests/tls.py.
@@ -23,12 +24,14 @@ Fixtures:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import valkey
 from servers import (  # tests/ is on sys.path: pytest's rootdir conftest import
+    AUTH_PASSWORD,
     start_auth_server,
     start_cluster,
     start_sentinel,
@@ -240,3 +243,20 @@ def tls_sentinel(tls_server_binary: Path, tls_files: TlsFiles) -> Iterator[TlsSe
         yield topology
     finally:
         topology.stop()
+
+
+# -- secrets (tests/secret_forms.py) ------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def refusing_server() -> Iterator[EmbeddedServer]:
+    """A server whose password is not SECRET: every form in tests/secret_forms.py is refused there."""
+    with EmbeddedServer({"requirepass": AUTH_PASSWORD}, name="secrets") as server:
+        yield server
+
+
+@pytest.fixture
+def caplog_all(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    """``caplog`` recording every level, so no log record escapes the search."""
+    caplog.set_level(logging.DEBUG)
+    return caplog

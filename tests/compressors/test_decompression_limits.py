@@ -25,7 +25,7 @@ from valkey_cache.core import AsyncCache, Cache, ConfigurationError, Decompressi
 from valkey_cache.core.compressor import DEFAULT_MAX_DECOMPRESSED_SIZE
 from valkey_cache.core.imports import resolve_class
 
-from .helpers import COMPRESSORS, CORE_IDENTITY, OUR_IDENTITY
+from .helpers import COMPRESSORS, CORE_IDENTITY, FORMAT_OF, OUR_IDENTITY
 
 MIB = 1 << 20
 BOMB_SIZE = 200 * MIB
@@ -35,15 +35,7 @@ LIMIT = 1 * MIB
 #: of BOMB_SIZE. Unbounded, a read allocates the whole BOMB_SIZE.
 PEAK_BOUND = 5 * LIMIT
 #: The format each compressor writes, as a bomb of that format is made.
-BOMB_FORMAT = {
-    "zlib": "zlib",
-    "gzip": "gzip",
-    "bz2": "bz2",
-    "lzma": "xz",
-    "lz4": "lz4",
-    "zstd": "zstd",
-    "brotli": "brotli",
-}
+BOMB_FORMAT = {**FORMAT_OF, "brotli": "brotli"}  # brotli has no header, but a bomb is made
 BOMB_FORMATS = (*BOMB_FORMAT.values(), "lzma_alone")
 
 

@@ -5,13 +5,10 @@ The forms are in tests/secret_forms.py; the Django twin is tests/django/test_dja
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from secret_forms import FORMS, SENTINEL_FORM, Form, assert_hidden, texts_of
-from servers import AUTH_PASSWORD
 
 from valkey_cache.core import AsyncCache, Cache
 from valkey_cache.core.embedded import EmbeddedServer
@@ -19,19 +16,6 @@ from valkey_cache.core.embedded.ports import find_free_port
 from valkey_cache.core.exceptions import ConfigurationError
 
 pytestmark = pytest.mark.anyio
-
-
-@pytest.fixture(scope="module")
-def refusing_server() -> Iterator[EmbeddedServer]:
-    """A server whose password is not SECRET: every form above is refused there."""
-    with EmbeddedServer({"requirepass": AUTH_PASSWORD}, name="secrets") as server:
-        yield server
-
-
-@pytest.fixture
-def caplog_all(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
-    caplog.set_level(logging.DEBUG)
-    return caplog
 
 
 def _core_options(form: Form) -> dict[str, Any]:

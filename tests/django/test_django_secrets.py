@@ -5,32 +5,23 @@ The forms are in tests/secret_forms.py; the core's twin is tests/core/test_secre
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
 from io import StringIO
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.test import override_settings
-from secret_forms import FORMS, SECRET, SENTINEL_FORM, Form, assert_hidden, texts_of
-from servers import AUTH_PASSWORD
+from secret_forms import (
+    FORMS,
+    SECRET,
+    SENTINEL_FORM,
+    Form,
+    assert_hidden,
+    texts_of,
+)
 
 from django_valkey.cache import ValkeyCache
 from valkey_cache.core.embedded import EmbeddedServer
-
-
-@pytest.fixture(scope="module")
-def refusing_server() -> Iterator[EmbeddedServer]:
-    """A server whose password is not SECRET: every form is refused there."""
-    with EmbeddedServer({"requirepass": AUTH_PASSWORD}, name="django-secrets") as server:
-        yield server
-
-
-@pytest.fixture
-def caplog_all(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
-    caplog.set_level(logging.DEBUG)
-    return caplog
 
 
 @pytest.mark.parametrize("form", [*FORMS, SENTINEL_FORM], ids=lambda form: form.name)
