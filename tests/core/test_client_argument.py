@@ -5,6 +5,7 @@ not touched. The cache here points at the shared server, the connection at anoth
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -13,9 +14,7 @@ import valkey
 import valkey.asyncio
 from cachetest import EitherCache, make_cache
 
-from valkey_cache.core.client import AsyncHerdClient, HerdClient
-from valkey_cache.core.client.binding import client_position
-from valkey_cache.core.client.logic import cmd_get_many, cmd_hset, cmd_sadd, cmd_set
+from valkey_cache.core.client import AsyncHerdClient, DefaultClient, HerdClient
 from valkey_cache.core.embedded import EmbeddedServer
 
 pytestmark = pytest.mark.anyio
@@ -47,11 +46,20 @@ def cache_for(conn: Any, url: str, **options: Any) -> EitherCache:
     return make_cache(kind, url, **options)
 
 
-def test_client_position_is_found_once_per_command() -> None:
-    assert client_position(cmd_set) == 4  # key, value, timeout, version, client
-    assert client_position(cmd_get_many) == 2
-    assert client_position(cmd_hset) == 6
-    assert client_position(cmd_sadd) > 100  # after *values: keyword only
+def client_position(method: Any) -> int | None:
+    """Where ``client`` may be passed by position (after self), None if keyword only."""
+    params = list(inspect.signature(method).parameters.values())[1:]
+    for index, param in enumerate(params):
+        if param.name == "client":
+            return index if param.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD else None
+    raise AssertionError("no client argument")
+
+
+def test_methods_take_client_where_04_does() -> None:
+    assert client_position(DefaultClient.set) == 4  # key, value, timeout, version, client
+    assert client_position(DefaultClient.get_many) == 2
+    assert client_position(DefaultClient.hset) == 6
+    assert client_position(DefaultClient.sadd) is None  # after *values: keyword only
 
 
 async def test_client_by_position(

@@ -19,10 +19,11 @@ from django.core.exceptions import ImproperlyConfigured
 
 from valkey_cache.core import ignore
 from valkey_cache.core.exceptions import ConfigurationError
+from valkey_cache.core.memoize import Memoizer, memoize
 from valkey_cache.core.options import bool_option, int_option
+from valkey_cache.core.timeouts import DEFAULT_TIMEOUT as CORE_DEFAULT_TIMEOUT
 
 from .async_commands import AsyncBackendCommands
-from .commands import IGNORED_EAGERLY
 from .keyfunc import KeyFunc, validating
 from .settings import DEFAULT_LOGGER, CacheConfig, cache_config, improperly_configured, redact
 from .sync_commands import BackendCommands
@@ -30,27 +31,18 @@ from .sync_commands import BackendCommands
 Client = TypeVar("Client")
 Backend = TypeVar("Backend")
 
-# Per cache class: (instance attribute, client method) pairs bound at construction.
-_BINDINGS: dict[type, tuple[tuple[str, str], ...]] = {}
-
 
 class BaseValkeyCache(BaseCache, Generic[Client, Backend]):
     """Configuration, client construction and keys; the commands come from a mixin.
 
     ``client`` is built from ``OPTIONS["CLIENT_CLASS"]`` (default
-    ``DEFAULT_CLIENT_CLASS``). Each method of Django's API that a subclass does not
-    override is the client's own bound method, set on the instance, so a call costs
-    no extra Python frame.
+    ``DEFAULT_CLIENT_CLASS``); the command methods, on the command mixin's class,
+    forward to it.
     """
 
     DEFAULT_CLIENT_CLASS: ClassVar[str]
     #: Django's "use the default timeout" marker, understood by the core clients.
     DEFAULT_TIMEOUT_MARKER: ClassVar[Any] = DEFAULT_TIMEOUT
-    #: (instance attribute, client method) pairs; see ``BackendCommands``.
-    DELEGATES: ClassVar[tuple[tuple[str, str], ...]] = (
-        ("make_key", "make_key"),
-        ("make_pattern", "make_pattern"),
-    )
 
     raw_key_func: KeyFunc
     _key_func: KeyFunc
@@ -65,21 +57,12 @@ class BaseValkeyCache(BaseCache, Generic[Client, Backend]):
             self.client = self._build_client(config.client_class, config.params)
         except ConfigurationError as exc:
             raise ImproperlyConfigured(improperly_configured(server, params, exc)) from exc
-        bindings = _BINDINGS.get(type(self))
-        if bindings is None:
-            bindings = _BINDINGS[type(self)] = self._bindings()
-        client = self.client
-        attrs = self.__dict__
-        for attr, method in bindings:
-            bound = getattr(client, method, None)
-            if bound is not None:
-                attrs[attr] = bound
 
     def _set_client(self, client: Client) -> None:
         self._client = client
 
     #: The client (``OPTIONS["CLIENT_CLASS"]``). A property, so that tests can patch
-    #: ``ValkeyCache.client``; Django's API does not read it (see ``DELEGATES``).
+    #: ``ValkeyCache.client``.
     client = property(attrgetter("_client"), _set_client)
 
     #: ``IGNORE_EXCEPTIONS`` as configured (OPTIONS, else ``DJANGO_VALKEY_IGNORE_EXCEPTIONS``).
@@ -103,22 +86,13 @@ class BaseValkeyCache(BaseCache, Generic[Client, Backend]):
         return int_option(self._config.options, "SCAN_ITERSIZE", 100, 1) or 100
 
     def _build_client(self, client_class: type[Any], params: dict[str, Any]) -> Any:
-        client = client_class(self._server, params, self)
         config = self._config
         if config.ignore_exceptions:
-            ignore.install(client, list(IGNORED_EAGERLY), config.logger)
+            client_class = ignore.tolerant(client_class)
+        client = client_class(self._server, params, self)
+        if config.ignore_exceptions:
+            client.ignored_exceptions_logger = config.logger
         return client
-
-    @classmethod
-    def _bindings(cls) -> tuple[tuple[str, str], ...]:
-        """The delegates that ``cls`` does not override, with every name they rely on."""
-        found: list[tuple[str, str]] = []
-        for owner in cls.__mro__:
-            for attr, method in owner.__dict__.get("DELEGATES", ()):
-                guards = {attr, *owner.__dict__.get("DELEGATE_GUARDS", {}).get(attr, ())}
-                if all(getattr(cls, name, None) is owner.__dict__.get(name) for name in guards):
-                    found.append((attr, method))
-        return tuple(found)
 
     def get_client_class(self) -> type[Any]:
         return self._config.client_class
@@ -139,6 +113,11 @@ class BaseValkeyCache(BaseCache, Generic[Client, Backend]):
 
     def make_pattern(self, pattern: Any, version: Any = None, prefix: str | None = None) -> Any:
         return self.client.make_pattern(pattern, version=version, prefix=prefix)
+
+    def memoize(self, timeout: Any = CORE_DEFAULT_TIMEOUT, **kwargs: Any) -> Memoizer:
+        """A decorator keeping a function's results in this cache (sync functions, or
+        coroutine functions on the ``a``-methods): see ``valkey_cache.core.memoize``."""
+        return memoize(self, timeout, **kwargs)
 
     def make_and_validate_key(self, key: Any, version: Any = None) -> Any:
         # make_key validates already (see key_func).

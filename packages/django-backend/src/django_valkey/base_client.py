@@ -17,11 +17,11 @@ from typing import Any, ClassVar, TypeVar
 
 from django.conf import settings
 
-from valkey_cache.core.client import herd_logic
 from valkey_cache.core.client.asynchronous import AsyncClientCommands
 from valkey_cache.core.client.base import BaseClient as CoreBaseClient
 from valkey_cache.core.client.herd import Marker as CoreMarker
 from valkey_cache.core.client.sync import ClientCommands
+from valkey_cache.core.commands import herd as herd_logic
 from valkey_cache.core.keys import make_pattern
 from valkey_cache.core.options import bool_option
 

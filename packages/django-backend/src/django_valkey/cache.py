@@ -12,7 +12,7 @@ from .base import BackendCommands, BaseValkeyCache
 from .client import DefaultClient
 
 
-class ValkeyCache(BaseValkeyCache[DefaultClient, Valkey], BackendCommands):
+class ValkeyCache(BaseValkeyCache[DefaultClient, Valkey], BackendCommands):  # type: ignore[misc]
     DEFAULT_CLIENT_CLASS = "django_valkey.client.DefaultClient"
 
 

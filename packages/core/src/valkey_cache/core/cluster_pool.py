@@ -20,8 +20,8 @@ from valkey.exceptions import ValkeyClusterException
 
 from .async_pool import LOOP_POOLS, AsyncConnectionFactory
 from .breaker import BreakerSettings, CircuitOpenError, guarded_class, install
-from .client.ops import is_outage, refusal
 from .connection_params import SSL_NAMES
+from .drivers.errors import is_outage, refusal
 from .exceptions import ConfigurationError
 from .imports import resolve_class
 from .options import bool_option

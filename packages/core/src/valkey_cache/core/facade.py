@@ -1,23 +1,22 @@
 """``Cache`` and ``AsyncCache``: the cache for programs that do not use Django.
 
-Same method names and arguments as Django's cache API plus the Valkey extras. Each
-method is the client's own bound method, copied onto the instance, so the facade adds
-no call of its own to the hot path.
+Same method names and arguments as Django's cache API plus the Valkey extras: one
+method per declared command (``commands.table``), each forwarding to the client's.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from . import ignore
-from .client.asynchronous import AsyncClientCommands
-from .client.extras import AsyncValkeyExtras, ValkeyExtras
-from .client.sync import ClientCommands
+from .commands.declare import AsyncSide, declared, forwarding
+from .commands.table import Commands
 from .exceptions import ConfigurationError
 from .imports import resolve_class
 from .keys import KeyFunc, default_key_func
+from .memoize import Memoizer, memoize
 from .option_names import known_options, unknown_options
 from .options import bool_option, number_option
 from .redaction import redact_url
@@ -32,20 +31,6 @@ _KEYWORD_OPTIONS = {
     "log_ignored_exceptions": "LOG_IGNORED_EXCEPTIONS",
 }
 _GENERAL_OPTIONS = frozenset({"CLIENT_CLASS", "IGNORE_EXCEPTIONS", "LOG_IGNORED_EXCEPTIONS", "LOGGER"})
-
-COMMANDS = (
-    "get", "set", "add", "delete", "get_many", "set_many", "delete_many", "has_key",
-    "incr", "decr", "touch", "clear", "get_or_set", "incr_version", "decr_version",
-    "mget", "mset", "delete_pattern", "ttl", "pttl", "expire", "pexpire", "expire_at",
-    "pexpire_at", "persist", "keys", "iter_keys", "get_lock", "lock",
-    "sadd", "scard", "sdiff", "sdiffstore", "sinter", "sinterstore", "smismember",
-    "sismember", "smembers", "smove", "spop", "srandmember", "srem", "sscan",
-    "sscan_iter", "sunion", "sunionstore",
-    "hset", "hget", "hmget", "hgetall", "hdel", "hlen", "hkeys", "hexists",
-    "zadd", "zcard", "zcount", "zincrby", "zpopmax", "zpopmin", "zrange", "zrevrange",
-    "zrangebyscore", "zrevrangebyscore", "zrank", "zrem", "zremrangebyscore", "zscore",
-    "close", "make_key", "make_pattern",
-)  # fmt: skip
 
 
 class _CacheBase:
@@ -72,17 +57,29 @@ class _CacheBase:
         self.location = location
         self.options = merged
         client_cls = resolve_class("CLIENT_CLASS", merged.get("CLIENT_CLASS") or self.DEFAULT_CLIENT_CLASS)
+        ignoring = bool_option(merged, "IGNORE_EXCEPTIONS", False)
+        if ignoring:
+            client_cls = ignore.tolerant(client_cls)
         self.client: Any = client_cls(location, {"OPTIONS": merged}, self)
         self._check_option_names(merged)
-        for name in COMMANDS:
-            method = getattr(self.client, name, None)
-            if method is not None:
-                self.__dict__[name] = method
-        if bool_option(merged, "IGNORE_EXCEPTIONS", False):
-            logger = None
-            if bool_option(merged, "LOG_IGNORED_EXCEPTIONS", False):
-                logger = logging.getLogger(merged.get("LOGGER") or "valkey_cache")
-            ignore.install(self, list(COMMANDS), logger)
+        # The client's own bound methods on the instance: a call through the facade then
+        # costs no frame of its own. A subclass's own methods are left in place.
+        for name in _forwarded(type(self)):
+            self.__dict__[name] = getattr(self.client, name)
+        if ignoring and bool_option(merged, "LOG_IGNORED_EXCEPTIONS", False):
+            self.client.ignored_exceptions_logger = logging.getLogger(merged.get("LOGGER") or "valkey_cache")
+
+    def make_key(self, key: Any, version: Any = None, prefix: str | None = None) -> Any:
+        """The stored key for ``key``: through the key function, with prefix and version."""
+        return self.client.make_key(key, version=version, prefix=prefix)
+
+    def make_pattern(self, pattern: Any, version: Any = None, prefix: str | None = None) -> Any:
+        """The SCAN glob for ``pattern``, with prefix and version (escaped)."""
+        return self.client.make_pattern(pattern, version=version, prefix=prefix)
+
+    def memoize(self, timeout: Any = DEFAULT_TIMEOUT, **kwargs: Any) -> Memoizer:
+        """A decorator keeping a function's results here: see ``valkey_cache.core.memoize``."""
+        return memoize(self, timeout, **kwargs)
 
     def _check_option_names(self, options: Mapping[str, Any]) -> None:
         client = self.client
@@ -100,6 +97,21 @@ class _CacheBase:
         return f"<{type(self).__name__} {locations!r} prefix={self.key_prefix!r}>"
 
 
+_FORWARDED: dict[type, tuple[str, ...]] = {}
+
+
+def _forwarded(cls: type) -> tuple[str, ...]:
+    """The commands of facade class ``cls`` that are the declared forwarding methods."""
+    names = _FORWARDED.get(cls)
+    if names is None:
+        names = _FORWARDED[cls] = tuple(
+            name
+            for name, declaration in declared(cls).items()
+            if getattr(getattr(cls, name, None), "__command__", None) is declaration
+        )
+    return names
+
+
 def _key_func(value: KeyFunc | str | None) -> KeyFunc:
     if value is None:
         return default_key_func
@@ -111,7 +123,7 @@ def _key_func(value: KeyFunc | str | None) -> KeyFunc:
     return func
 
 
-class Cache(_CacheBase, ValkeyExtras):
+class Cache(_CacheBase, Commands):
     """A blocking Valkey cache: ``Cache("valkey://127.0.0.1:6379/0", key_prefix="app")``.
 
     ``timeout`` is the default in seconds (None: forever); other keyword arguments are
@@ -120,57 +132,25 @@ class Cache(_CacheBase, ValkeyExtras):
     """
 
     DEFAULT_CLIENT_CLASS = "valkey_cache.core.client.DefaultClient"
+    MATERIALIZE = forwarding("client", is_async=False)
 
-    if TYPE_CHECKING:
-        get = ClientCommands.get
-        set = ClientCommands.set
-        add = ClientCommands.add
-        delete = ClientCommands.delete
-        get_many = ClientCommands.get_many
-        set_many = ClientCommands.set_many
-        delete_many = ClientCommands.delete_many
-        has_key = ClientCommands.has_key
-        incr = ClientCommands.incr
-        decr = ClientCommands.decr
-        touch = ClientCommands.touch
-        clear = ClientCommands.clear
-        get_or_set = ClientCommands.get_or_set
-        incr_version = ClientCommands.incr_version
-        decr_version = ClientCommands.decr_version
-
-        def close(self) -> None: ...
-        def make_key(self, key: Any, version: Any = None, prefix: str | None = None) -> Any: ...
-        def make_pattern(self, pattern: Any, version: Any = None, prefix: str | None = None) -> Any: ...
+    def close(self) -> None:
+        """Disconnect the pools when ``CLOSE_CONNECTION`` is set; otherwise keep them."""
+        self.client.close()
 
     def __contains__(self, key: Any) -> bool:
-        return bool(self.__dict__["has_key"](key))
+        return bool(self.has_key(key))
 
 
-class AsyncCache(_CacheBase, AsyncValkeyExtras):
+class AsyncCache(AsyncSide, _CacheBase, Commands):
     """The asyncio twin of :class:`Cache`: every command is awaited."""
 
     DEFAULT_CLIENT_CLASS = "valkey_cache.core.client.AsyncDefaultClient"
+    MATERIALIZE = forwarding("client", is_async=True)
 
-    if TYPE_CHECKING:
-        get = AsyncClientCommands.get
-        set = AsyncClientCommands.set
-        add = AsyncClientCommands.add
-        delete = AsyncClientCommands.delete
-        get_many = AsyncClientCommands.get_many
-        set_many = AsyncClientCommands.set_many
-        delete_many = AsyncClientCommands.delete_many
-        has_key = AsyncClientCommands.has_key
-        incr = AsyncClientCommands.incr
-        decr = AsyncClientCommands.decr
-        touch = AsyncClientCommands.touch
-        clear = AsyncClientCommands.clear
-        get_or_set = AsyncClientCommands.get_or_set
-        incr_version = AsyncClientCommands.incr_version
-        decr_version = AsyncClientCommands.decr_version
-
-        async def close(self) -> None: ...
-        def make_key(self, key: Any, version: Any = None, prefix: str | None = None) -> Any: ...
-        def make_pattern(self, pattern: Any, version: Any = None, prefix: str | None = None) -> Any: ...
+    async def close(self) -> None:
+        """Disconnect this event loop's pools when ``CLOSE_CONNECTION`` is set."""
+        await self.client.close()
 
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncCache", "Cache"]

@@ -12,7 +12,7 @@ from ..base import AsyncBackendCommands, BaseValkeyCache
 from .client import AsyncDefaultClient
 
 
-class AsyncValkeyCache(BaseValkeyCache[AsyncDefaultClient, AsyncValkey], AsyncBackendCommands):
+class AsyncValkeyCache(BaseValkeyCache[AsyncDefaultClient, AsyncValkey], AsyncBackendCommands):  # type: ignore[misc]
     DEFAULT_CLIENT_CLASS = "django_valkey.async_cache.client.default.AsyncDefaultClient"
 
 

@@ -13,10 +13,5 @@ from ..base_client import BaseClient
 class ShardClient(BaseClient[Valkey], CoreShardClient):
     CONNECTION_FACTORY_PATH = "django_valkey.pool.ConnectionFactory"
 
-    @property
-    def _server_dict(self) -> dict[str, Valkey]:
-        """0.4's ``{LOCATION entry: connection}`` of every shard, connecting those not yet."""
-        return {name: self._shard(index) for name, index in self._index_of.items()}
-
 
 __all__ = ["ShardClient"]

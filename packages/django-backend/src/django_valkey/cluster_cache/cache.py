@@ -14,8 +14,8 @@ from .client import DefaultClusterClient
 from .commands import ClusterBackendCommands
 
 
-class ClusterValkeyCache(
-    BaseValkeyCache[DefaultClusterClient, ValkeyCluster], ClusterBackendCommands, BackendCommands
+class ClusterValkeyCache(  # type: ignore[misc]
+    BaseValkeyCache[DefaultClusterClient, ValkeyCluster], BackendCommands, ClusterBackendCommands
 ):
     DEFAULT_CLIENT_CLASS = "django_valkey.cluster_cache.client.DefaultClusterClient"
 

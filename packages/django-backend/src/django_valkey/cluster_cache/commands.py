@@ -7,31 +7,34 @@ split by hash slot); ``msetnx`` needs its keys in one slot (give them a ``{tag}`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from valkey_cache.core.client import fanout
-from valkey_cache.core.client.binding import async_command, sync_command
-from valkey_cache.core.client.ops import Logic, write
-
-from ..commands import client_method
+from valkey_cache.core.commands import fanout
+from valkey_cache.core.commands.declare import EVERY_KEY, CommandTable, command, keys, mapping
+from valkey_cache.core.commands.fanout import ClusterCommands
+from valkey_cache.core.commands.ops import Logic, Op, run, write
 
 #: The methods of 0.4's cluster client beyond the other clients', on the cache too.
 CLUSTER_COMMANDS = ("msetnx", "mget_nonatomic", "mset_nonatomic", "readonly", "readwrite", "flushall")
 
 
-def cmd_mget_nonatomic(c: Any, keys: Iterable[Any], version: Any = None, client: Any = None) -> Logic:
+def cmd_mget_nonatomic(
+    c: Any, keys: Iterable[Any], version: Any = None, client: Any = None
+) -> Logic[dict[Any, Any]]:
     """``get_many``: one MGET per hash slot."""
     return (yield from fanout.cmd_get_many(c, keys, version, client))
 
 
-def cmd_mset_nonatomic(c: Any, data: Mapping[Any, Any], version: Any = None, client: Any = None) -> Logic:
+def cmd_mset_nonatomic(
+    c: Any, data: Mapping[Any, Any], version: Any = None, client: Any = None
+) -> Logic[bool]:
     """MSET per hash slot, without expiry (as 0.4); True."""
-    yield from fanout.cmd_mset(c, data, None, version, client)
+    yield from run(fanout.cmd_mset(c, data, None, version, client))
     return True
 
 
-def cmd_msetnx(c: Any, data: Mapping[Any, Any], version: Any = None, client: Any = None) -> Logic:
+def cmd_msetnx(c: Any, data: Mapping[Any, Any], version: Any = None, client: Any = None) -> Logic[bool]:
     """Set every key only if none exists (MSETNX); the keys must share a hash slot."""
     if not data:
         return False
@@ -39,53 +42,43 @@ def cmd_msetnx(c: Any, data: Mapping[Any, Any], version: Any = None, client: Any
     return bool((yield write("msetnx", next(iter(mapping)), mapping)))
 
 
-def cmd_readonly(c: Any, target_nodes: Any = None, client: Any = None) -> Logic:
-    return (yield write("readonly", None, target_nodes))
+def cmd_readonly(c: Any, target_nodes: Any = None, client: Any = None) -> Op[Any]:
+    """READONLY on the cluster's connections (reads from replicas)."""
+    return write("readonly", None, target_nodes)
 
 
-def cmd_readwrite(c: Any, target_nodes: Any = None, client: Any = None) -> Logic:
-    return (yield write("readwrite", None, target_nodes))
+def cmd_readwrite(c: Any, target_nodes: Any = None, client: Any = None) -> Op[Any]:
+    """READWRITE: back to reading from primaries."""
+    return write("readwrite", None, target_nodes)
 
 
-def cmd_flushall(c: Any, asynchronous: bool = False, client: Any = None) -> Logic:
+def cmd_flushall(c: Any, asynchronous: bool = False, client: Any = None) -> Op[Any]:
     """FLUSHALL on every primary: every key of the cluster, whatever its prefix."""
-    return (yield write("flushall", None, asynchronous=asynchronous))
+    return write("flushall", None, asynchronous=asynchronous)
 
 
-class ClusterClientCommands:
+class ClusterExtras(CommandTable):
+    """The declarations of 0.4's cluster commands."""
+
+    mget_nonatomic = command(cmd_mget_nonatomic, outage=dict, reads=keys("keys"))
+    mset_nonatomic = command(cmd_mset_nonatomic, outage=False, writes=mapping("data"))
+    msetnx = command(cmd_msetnx, outage=False, writes=mapping("data"))
+    readonly = command(cmd_readonly)
+    readwrite = command(cmd_readwrite)
+    flushall = command(cmd_flushall, outage=False, writes=EVERY_KEY)
+
+
+class ClusterClientCommands(ClusterExtras):
     """The blocking cluster client's extras; list before the core client in the bases."""
 
-    mget_nonatomic = sync_command(cmd_mget_nonatomic)
-    mset_nonatomic = sync_command(cmd_mset_nonatomic)
-    msetnx = sync_command(cmd_msetnx)
-    readonly = sync_command(cmd_readonly)
-    readwrite = sync_command(cmd_readwrite)
-    flushall = sync_command(cmd_flushall)
 
-
-class AsyncClusterClientCommands:
+class AsyncClusterClientCommands(ClusterExtras):
     """The asyncio cluster client's extras; list before the core client in the bases."""
 
-    mget_nonatomic = async_command(cmd_mget_nonatomic)
-    mset_nonatomic = async_command(cmd_mset_nonatomic)
-    msetnx = async_command(cmd_msetnx)
-    readonly = async_command(cmd_readonly)
-    readwrite = async_command(cmd_readwrite)
-    flushall = async_command(cmd_flushall)
 
-
-def delegate(name: str, client_attr: str) -> Callable[..., Any]:
-    """A cache method calling ``cache.<client_attr>.<name>`` (wrapped for IGNORE_EXCEPTIONS)."""
-
-    def command(self: Any, /, *args: Any, **kwargs: Any) -> Any:
-        return client_method(self, getattr(self, client_attr), name)(*args, **kwargs)
-
-    command.__name__ = command.__qualname__ = name
-    return command
-
-
-class ClusterBackendCommands:
-    """0.4's cluster methods on ``ClusterValkeyCache``, with ``a``-twins on its async client."""
+class ClusterBackendCommands(ClusterExtras, ClusterCommands):
+    """0.4's cluster methods (and ``keys`` with ``target_nodes``) on ``ClusterValkeyCache``,
+    with ``a``-twins on its async client."""
 
     client: Any
 
@@ -93,21 +86,8 @@ class ClusterBackendCommands:
         """The hash slot of the made ``key``."""
         return int(self.client.keyslot(key, version=version))
 
-    mget_nonatomic = delegate("mget_nonatomic", "client")
-    mset_nonatomic = delegate("mset_nonatomic", "client")
-    msetnx = delegate("msetnx", "client")
-    readonly = delegate("readonly", "client")
-    readwrite = delegate("readwrite", "client")
-    flushall = delegate("flushall", "client")
-    amget_nonatomic = delegate("mget_nonatomic", "async_client")
-    amset_nonatomic = delegate("mset_nonatomic", "async_client")
-    amsetnx = delegate("msetnx", "async_client")
-    areadonly = delegate("readonly", "async_client")
-    areadwrite = delegate("readwrite", "async_client")
-    aflushall = delegate("flushall", "async_client")
 
-
-class AsyncClusterBackendCommands:
+class AsyncClusterBackendCommands(ClusterExtras, ClusterCommands):
     """0.4's cluster methods on ``AsyncClusterValkeyCache``: coroutines, also by ``a``-name."""
 
     client: Any
@@ -116,13 +96,6 @@ class AsyncClusterBackendCommands:
         """The hash slot of the made ``key`` (no I/O: not a coroutine)."""
         return int(self.client.keyslot(key, version=version))
 
-    mget_nonatomic = amget_nonatomic = delegate("mget_nonatomic", "client")
-    mset_nonatomic = amset_nonatomic = delegate("mset_nonatomic", "client")
-    msetnx = amsetnx = delegate("msetnx", "client")
-    readonly = areadonly = delegate("readonly", "client")
-    readwrite = areadwrite = delegate("readwrite", "client")
-    flushall = aflushall = delegate("flushall", "client")
-
 
 __all__ = [
     "CLUSTER_COMMANDS",
@@ -130,4 +103,5 @@ __all__ = [
     "AsyncClusterClientCommands",
     "ClusterBackendCommands",
     "ClusterClientCommands",
+    "ClusterExtras",
 ]

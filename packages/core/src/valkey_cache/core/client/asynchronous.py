@@ -1,4 +1,4 @@
-"""Asyncio commands: the same ``logic`` generators, awaited on ``valkey.asyncio``.
+"""The asyncio client: the same commands, awaited on ``valkey.asyncio``.
 
 Connections belong to an event loop, so clients are kept per running loop.
 """
@@ -8,14 +8,15 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable
 from functools import cached_property
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
+from ..commands.declare import AsyncSide
+from ..commands.ops import Op
+from ..commands.table import Commands
+from ..drivers import asynchronous
+from ..drivers.errors import CONNECTION_ERRORS
 from ..exceptions import ConnectionInterrupted
 from ..loop_local import LoopLocal
-from . import logic
-from .binding import async_command, async_iterator
-from .direct import AsyncDirectCommands
-from .ops import CONNECTION_ERRORS, Op
 
 Backend = TypeVar("Backend")
 
@@ -41,15 +42,20 @@ def add_async_names(cls: type[Any]) -> None:
             setattr(cls, "a" + name, AsyncName(name))
 
 
-class AsyncClientCommands(AsyncDirectCommands, Generic[Backend]):
-    """Mix into a :class:`BaseClient` for the asyncio command set (every method awaits).
+class AsyncClientCommands(AsyncSide, Commands, Generic[Backend]):
+    """Mix into a :class:`BaseClient` for the asyncio command set (every method awaits;
+    one per declaration in ``Commands``, made by ``drivers.asynchronous``).
 
     Every public method also answers to its ``a``-name (``aget``, ``aset``, ``aclose``...),
     subclasses' own methods included.
     """
 
+    MATERIALIZE = asynchronous.methods
+    _routes_itself: ClassVar[bool] = False
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        cls._routes_itself = cls.get_client is not AsyncClientCommands.get_client
         add_async_names(cls)
 
     _server: list[str]
@@ -107,17 +113,15 @@ class AsyncClientCommands(AsyncDirectCommands, Generic[Backend]):
             client = clients[index] = await self.connect(index)
         return client, index
 
-    def _direct_connection(self) -> Any:
-        """This loop's connected client when there is one location and the stock routing."""
-        clients = self._clients_here()
-        if len(clients) == 1 and type(self).get_client is _STOCK_GET_CLIENT:
-            return clients[0]
-        return None
-
-    def _connection_for(self, op: Op) -> Any:
-        """The client for ``op``, or a coroutine giving it when it must connect first."""
-        conn = self._direct_connection()
-        return self.get_client(write=op.write, key=op.route) if conn is None else conn
+    def _connection_for(self, op: Op[Any]) -> Any:
+        """The client for ``op`` (see the sync client's), or a coroutine giving it when it
+        must connect first."""
+        clients = self._clients_by_loop.get()
+        if len(clients) == 1 and not self._routes_itself:
+            conn = clients[0]
+            if conn is not None:
+                return conn
+        return self.get_client(write=op.write, key=op.route)
 
     async def connect(self, index: int = 0) -> Backend:
         return await self.connection_factory.connect(self._server[index])  # type: ignore[no-any-return]
@@ -142,69 +146,5 @@ class AsyncClientCommands(AsyncDirectCommands, Generic[Backend]):
         except CONNECTION_ERRORS as exc:
             raise ConnectionInterrupted(server="(closing)") from exc
 
-    get_many = async_command(logic.cmd_get_many)
-    mget = async_command(logic.cmd_mget)
-    set_many = async_command(logic.cmd_set_many)
-    mset = async_command(logic.cmd_mset)
-    delete_many = async_command(logic.cmd_delete_many)
-    delete_pattern = async_command(logic.cmd_delete_pattern)
-    clear = async_command(logic.cmd_clear)
-    has_key = async_command(logic.cmd_has_key)
-    incr_version = async_command(logic.cmd_incr_version)
-    decr_version = async_command(logic.cmd_decr_version)
-    touch = async_command(logic.cmd_touch)
-    ttl = async_command(logic.cmd_ttl)
-    pttl = async_command(logic.cmd_pttl)
-    expire = async_command(logic.cmd_expire)
-    pexpire = async_command(logic.cmd_pexpire)
-    expire_at = async_command(logic.cmd_expire_at)
-    pexpire_at = async_command(logic.cmd_pexpire_at)
-    persist = async_command(logic.cmd_persist)
-    keys = async_command(logic.cmd_keys)
-    iter_keys = async_iterator(logic.cmd_iter_keys)
-    get_lock = async_command(logic.cmd_get_lock)
-    sadd = async_command(logic.cmd_sadd)
-    scard = async_command(logic.cmd_scard)
-    sdiff = async_command(logic.cmd_sdiff)
-    sinter = async_command(logic.cmd_sinter)
-    sunion = async_command(logic.cmd_sunion)
-    sdiffstore = async_command(logic.cmd_sdiffstore)
-    sinterstore = async_command(logic.cmd_sinterstore)
-    sunionstore = async_command(logic.cmd_sunionstore)
-    smismember = async_command(logic.cmd_smismember)
-    sismember = async_command(logic.cmd_sismember)
-    smembers = async_command(logic.cmd_smembers)
-    smove = async_command(logic.cmd_smove)
-    spop = async_command(logic.cmd_spop)
-    srandmember = async_command(logic.cmd_srandmember)
-    srem = async_command(logic.cmd_srem)
-    sscan = async_command(logic.cmd_sscan)
-    sscan_iter = async_iterator(logic.cmd_sscan_iter)
-    hset = async_command(logic.cmd_hset)
-    hget = async_command(logic.cmd_hget)
-    hmget = async_command(logic.cmd_hmget)
-    hgetall = async_command(logic.cmd_hgetall)
-    hdel = async_command(logic.cmd_hdel)
-    hlen = async_command(logic.cmd_hlen)
-    hkeys = async_command(logic.cmd_hkeys)
-    hexists = async_command(logic.cmd_hexists)
-    zadd = async_command(logic.cmd_zadd)
-    zcard = async_command(logic.cmd_zcard)
-    zcount = async_command(logic.cmd_zcount)
-    zincrby = async_command(logic.cmd_zincrby)
-    zpopmax = async_command(logic.cmd_zpopmax)
-    zpopmin = async_command(logic.cmd_zpopmin)
-    zrange = async_command(logic.cmd_zrange)
-    zrevrange = async_command(logic.cmd_zrevrange)
-    zrangebyscore = async_command(logic.cmd_zrangebyscore)
-    zrevrangebyscore = async_command(logic.cmd_zrevrangebyscore)
-    zrank = async_command(logic.cmd_zrank)
-    zrem = async_command(logic.cmd_zrem)
-    zremrangebyscore = async_command(logic.cmd_zremrangebyscore)
-    zscore = async_command(logic.cmd_zscore)
-    get_or_set = async_command(logic.cmd_get_or_set)
-    lock = get_lock
-
 
 add_async_names(AsyncClientCommands)
-_STOCK_GET_CLIENT = AsyncClientCommands.get_client

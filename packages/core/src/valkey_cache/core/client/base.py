@@ -5,16 +5,17 @@ from __future__ import annotations
 import logging
 import math
 import random
-from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, Generic, TypeVar
 from urllib.parse import parse_qsl, unquote, urlparse
 
 from valkey._parsers.url_parser import URL_QUERY_ARGUMENT_PARSERS
 
 from ..codec import make_decoder, make_encoder
+from ..commands.protocol import MISS, CacheSettings
 from ..exceptions import ConfigurationError, DecompressionLimitExceeded, SerializerError
 from ..imports import build_component, resolve_class
-from ..keys import CacheKey, KeyFunc, default_reverse_key, make_key, make_keys, make_pattern
+from ..keys import CacheKey, default_reverse_key, make_key, make_keys, make_pattern
 from ..options import bool_option, choice_option, int_option
 from ..pool import get_connection_factory
 from ..signing import SIGNING_OPTIONS, signing_serializer
@@ -45,18 +46,6 @@ CLIENT_OPTIONS: dict[str, str] = {
     "CLEAR_SCOPE": "what clear() empties: 'database' (FLUSHDB, default) or 'prefix' (this cache's keys)",
     **SIGNING_OPTIONS,
 }
-
-
-class CacheSettings(Protocol):
-    """What a client reads from the object that owns it (a Django cache, a Cache facade)."""
-
-    key_func: KeyFunc
-    key_prefix: str
-    version: Any
-    default_timeout: float | None
-
-
-MISS: Any = object()
 
 
 def split_locations(server: Any) -> list[str]:
@@ -145,8 +134,8 @@ class BaseClient(Generic[Backend]):
         self._replica_read_only = bool_option(options, "REPLICA_READ_ONLY", True)
         self._close_connection = bool_option(options, "CLOSE_CONNECTION", False)
         self._scan_itersize = int_option(options, "SCAN_ITERSIZE", 100, 1) or 100
-        self._delete_command = "unlink" if bool_option(options, "USE_UNLINK", True) else "delete"
-        self._clear_prefix = choice_option(options, "CLEAR_SCOPE", "database", CLEAR_SCOPES) == "prefix"
+        self.delete_command = "unlink" if bool_option(options, "USE_UNLINK", True) else "delete"
+        self.clear_prefix = choice_option(options, "CLEAR_SCOPE", "database", CLEAR_SCOPES) == "prefix"
         self._serializer: Any = signing_serializer(
             build_component(
                 "SERIALIZER",
@@ -169,6 +158,16 @@ class BaseClient(Generic[Backend]):
         check_locations = getattr(self.connection_factory, "check_locations", None)
         if check_locations is not None:
             check_locations(self._server)
+
+    @property
+    def scan_itersize(self) -> int:
+        """Keys asked per SCAN step (``SCAN_ITERSIZE``; 0.4 names it ``_scan_itersize``)."""
+        return self._scan_itersize
+
+    @property
+    def settings(self) -> CacheSettings:
+        """The owner whose key function, prefix, version and default timeout apply."""
+        return self._backend  # type: ignore[no-any-return]
 
     def connection_factory_path(self) -> str:
         """The factory used when ``CONNECTION_FACTORY`` is not in the options."""
@@ -194,13 +193,29 @@ class BaseClient(Generic[Backend]):
         return random.randint(1, count - 1)
 
     def make_key(self, key: Any, version: Any = None, prefix: str | None = None) -> Any:
+        """The stored key: ``key`` through the key function, with the prefix and version.
+
+        ``keys.make_key``'s rule, inlined: this runs once per key of every command.
+        """
+        if isinstance(key, CacheKey):
+            return key
         backend = self._backend
-        return make_key(
-            key,
-            backend.key_func,
-            backend.version if version is None else version,
-            backend.key_prefix if prefix is None else prefix,
-        )
+        key_func = backend.key_func
+        try:
+            return CacheKey(
+                key_func(
+                    key,
+                    backend.key_prefix if prefix is None else prefix,
+                    backend.version if version is None else version,
+                )
+            )
+        except TypeError:
+            return make_key(
+                key,
+                key_func,
+                backend.version if version is None else version,
+                backend.key_prefix if prefix is None else prefix,
+            )
 
     def make_keys(self, keys: Iterable[Any], version: Any = None) -> list[Any]:
         """``make_key`` for a batch, reading the owner's settings once."""
@@ -219,6 +234,7 @@ class BaseClient(Generic[Backend]):
         )
 
     def encode(self, value: Any) -> bytes | int | float:
+        """``value`` as stored: serialized, then compressed (ints and floats as text)."""
         return self._encode(value)
 
     def encode_value(self, key: Any, value: Any, stored: Any = MISS) -> bytes | int | float:
@@ -235,7 +251,13 @@ class BaseClient(Generic[Backend]):
                 f" {type(value).__module__}.{type(value).__qualname__} ({type(exc).__name__}: {exc})"
             ) from exc
 
+    @property
+    def decoder(self) -> Callable[[bytes], Any]:
+        """The function behind :meth:`decode`, for a loop over many values."""
+        return self._decode
+
     def decode(self, value: bytes) -> Any:
+        """A stored value read back; raises if it cannot be (see :meth:`decode_or_miss`)."""
         return self._decode(value)
 
     def decode_or_miss(self, value: bytes, key: Any = None) -> Any:
@@ -266,8 +288,15 @@ class BaseClient(Generic[Backend]):
         """What a read of ``key`` returns: the value, or ``default`` if absent or unreadable."""
         if raw is None:
             return default
-        value = self.decode_or_miss(raw, key)
+        try:
+            return self._decode(raw)
+        except Exception:
+            value = self.decode_or_miss(raw, key)  # logs why; a miss unless it now reads
         return default if value is MISS else value
+
+    def is_default_timeout(self, timeout: Any) -> bool:
+        """Whether ``timeout`` asks for the cache's default (the core's or the owner's marker)."""
+        return timeout is DEFAULT_TIMEOUT or timeout is self._default_marker
 
     def expiry_ms(self, timeout: Any) -> int | None:
         """Milliseconds to keep a value, None for forever; <= 0 means do not keep it."""
@@ -278,6 +307,7 @@ class BaseClient(Generic[Backend]):
         return to_milliseconds(timeout)
 
     def original_key(self, key: Any) -> Any:
+        """The key before the key function, for a made key."""
         return key.original_key() if isinstance(key, CacheKey) else key
 
 

@@ -10,19 +10,17 @@ LOCATION is any node's URL; more entries are extra startup nodes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from valkey.crc import key_slot
 
 from ..cluster_pool import CLUSTER_OPTIONS
-from . import fanout
+from ..commands.fanout import ClusterCommands
+from ..commands.ops import Op
+from ..commands.routes import ALL_NODES, Node
 from .asynchronous import AsyncClientCommands
 from .base import BaseClient
-from .binding import async_command, sync_command
-from .distributed import AsyncDistributedCommands, DistributedClient, DistributedCommands, KeyGroups
-from .ops import Op
-from .routes import ALL_NODES, Node
+from .distributed import DistributedClient, KeyGroups
 from .sync import ClientCommands
 
 if TYPE_CHECKING:
@@ -102,12 +100,10 @@ class AsyncClusterNodeView:
         return bool(await self._cluster.flushdb(target_nodes=self.node))
 
 
-class ClusterClient(DistributedCommands, ClusterPlacement["ValkeyCluster"], ClientCommands["ValkeyCluster"]):
+class ClusterClient(ClusterCommands, ClusterPlacement["ValkeyCluster"], ClientCommands["ValkeyCluster"]):
     """Blocking cluster client; ``get_client`` returns the ``ValkeyCluster``."""
 
     CONNECTION_FACTORY_PATH = "valkey_cache.core.cluster_pool.ClusterConnectionFactory"
-    #: 0.4's cluster signature: ``keys(search, target_nodes, version, client)``.
-    keys: Callable[..., Any] = sync_command(fanout.cmd_cluster_keys)
 
     def connect(self, index: int = 0) -> ValkeyCluster:
         first, *others = self._server
@@ -123,7 +119,7 @@ class ClusterClient(DistributedCommands, ClusterPlacement["ValkeyCluster"], Clie
             client = self._clients[0] = self.connect()
         return client
 
-    def _connection_for(self, op: Op) -> Any:
+    def _connection_for(self, op: Op[Any]) -> Any:
         cluster = self.get_client()
         if isinstance(op.route, Node):
             return ClusterNodeView(cluster, op.route.handle)
@@ -131,14 +127,13 @@ class ClusterClient(DistributedCommands, ClusterPlacement["ValkeyCluster"], Clie
 
 
 class AsyncClusterClient(
-    AsyncDistributedCommands,
+    ClusterCommands,
     ClusterPlacement["AsyncValkeyCluster"],
     AsyncClientCommands["AsyncValkeyCluster"],
 ):
     """Asyncio cluster client (one ``valkey.asyncio.ValkeyCluster`` per event loop)."""
 
     CONNECTION_FACTORY_PATH = "valkey_cache.core.cluster_pool.AsyncClusterConnectionFactory"
-    keys: Callable[..., Any] = async_command(fanout.cmd_cluster_keys)
 
     async def connect(self, index: int = 0) -> AsyncValkeyCluster:
         first, *others = self._server
@@ -155,7 +150,7 @@ class AsyncClusterClient(
             client = clients[0] = await self.connect()
         return client  # type: ignore[no-any-return]
 
-    async def _connection_for(self, op: Op) -> Any:
+    async def _connection_for(self, op: Op[Any]) -> Any:
         cluster = await self.get_client()
         if op.route is ALL_NODES:
             await cluster.initialize()  # a no-op unless a failure asked for a new topology

@@ -1,6 +1,6 @@
 """Herd clients: a stale value is served while one caller computes the new one.
 
-Stored values are packed like django-valkey 0.4's herd client (see ``herd_logic``):
+Stored values are packed like django-valkey 0.4's herd client (see ``commands.herd``):
 ``(Marker(), value, expiry)``, pickled by the serializer. Pickle names the marker's
 class by module path, so which class a client packs with decides who can read its
 values: :attr:`HerdSettings.MARKER_CLASS`. The core packs ``valkey_cache.core.client.herd.Marker``;
@@ -16,11 +16,10 @@ from typing import Any, ClassVar, TypeVar
 from valkey import Valkey
 from valkey.asyncio import Valkey as AsyncValkey
 
+from ..commands.herd import HerdCommands
 from ..options import int_option
-from . import herd_logic
 from .asynchronous import AsyncClientCommands
 from .base import BaseClient
-from .binding import async_command, sync_command
 from .sync import ClientCommands
 
 Backend = TypeVar("Backend")
@@ -47,55 +46,9 @@ class HerdSettings(BaseClient[Backend]):
         return isinstance(value, (Marker, self.MARKER_CLASS))
 
 
-class HerdCommands:
-    """Blocking herd commands; list before ``ClientCommands`` in the bases."""
-
-    set = sync_command(herd_logic.cmd_set)
-    add = sync_command(herd_logic.cmd_add)
-    get = sync_command(herd_logic.cmd_get)
-    get_many = sync_command(herd_logic.cmd_get_many)
-    mget = sync_command(herd_logic.cmd_mget)
-    set_many = sync_command(herd_logic.cmd_set_many)
-    mset = sync_command(herd_logic.cmd_mset)
-    get_or_set = sync_command(herd_logic.cmd_get_or_set)
-    incr = sync_command(herd_logic.cmd_incr)
-    decr = sync_command(herd_logic.cmd_decr)
-    touch = sync_command(herd_logic.cmd_touch)
-    expire = sync_command(herd_logic.cmd_expire)
-    pexpire = sync_command(herd_logic.cmd_pexpire)
-    expire_at = sync_command(herd_logic.cmd_expire_at)
-    pexpire_at = sync_command(herd_logic.cmd_pexpire_at)
-    persist = sync_command(herd_logic.cmd_persist)
-    ttl = sync_command(herd_logic.cmd_ttl)
-    pttl = sync_command(herd_logic.cmd_pttl)
-
-
-class AsyncHerdCommands:
-    """Asyncio herd commands; list before ``AsyncClientCommands`` in the bases."""
-
-    set = async_command(herd_logic.cmd_set)
-    add = async_command(herd_logic.cmd_add)
-    get = async_command(herd_logic.cmd_get)
-    get_many = async_command(herd_logic.cmd_get_many)
-    mget = async_command(herd_logic.cmd_mget)
-    set_many = async_command(herd_logic.cmd_set_many)
-    mset = async_command(herd_logic.cmd_mset)
-    get_or_set = async_command(herd_logic.cmd_get_or_set)
-    incr = async_command(herd_logic.cmd_incr)
-    decr = async_command(herd_logic.cmd_decr)
-    touch = async_command(herd_logic.cmd_touch)
-    expire = async_command(herd_logic.cmd_expire)
-    pexpire = async_command(herd_logic.cmd_pexpire)
-    expire_at = async_command(herd_logic.cmd_expire_at)
-    pexpire_at = async_command(herd_logic.cmd_pexpire_at)
-    persist = async_command(herd_logic.cmd_persist)
-    ttl = async_command(herd_logic.cmd_ttl)
-    pttl = async_command(herd_logic.cmd_pttl)
-
-
 class HerdClient(HerdCommands, HerdSettings[Valkey], ClientCommands[Valkey]):
     CONNECTION_FACTORY_PATH = "valkey_cache.core.pool.ConnectionFactory"
 
 
-class AsyncHerdClient(AsyncHerdCommands, HerdSettings[AsyncValkey], AsyncClientCommands[AsyncValkey]):
+class AsyncHerdClient(HerdCommands, HerdSettings[AsyncValkey], AsyncClientCommands[AsyncValkey]):
     CONNECTION_FACTORY_PATH = "valkey_cache.core.async_pool.AsyncConnectionFactory"

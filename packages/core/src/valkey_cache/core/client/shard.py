@@ -12,11 +12,12 @@ from typing import Any, ClassVar, TypeVar
 from valkey import Valkey
 from valkey.asyncio import Valkey as AsyncValkey
 
+from ..commands.fanout import DistributedCommands
+from ..commands.ops import Op
+from ..commands.routes import ALL_NODES, Node
 from .asynchronous import AsyncClientCommands
-from .distributed import AsyncDistributedCommands, DistributedClient, DistributedCommands, KeyGroups
+from .distributed import DistributedClient, KeyGroups
 from .hash_ring import HashRing, placement_key
-from .ops import Op
-from .routes import ALL_NODES, Node
 from .sync import ClientCommands
 
 Backend = TypeVar("Backend")
@@ -65,21 +66,25 @@ class ShardClient(DistributedCommands, ShardPlacement[Valkey], ClientCommands[Va
         """The server of ``key``, placed as given (``str(key)``, its ``{tag}`` if any)."""
         return self._shard(self.shard_index(key))
 
+    @property
+    def _server_dict(self) -> dict[str, Valkey]:
+        """django-valkey 0.4's ``{LOCATION entry: connection}`` of every shard, connecting
+        those not connected yet."""
+        return {name: self._shard(index) for name, index in self._index_of.items()}
+
     def _shard(self, index: int) -> Valkey:
         client = self._clients[index]
         if client is None:
             client = self._clients[index] = self.connect(index)
         return client
 
-    def _connection_for(self, op: Op) -> Any:
+    def _connection_for(self, op: Op[Any]) -> Any:
         if op.route is ALL_NODES:
             return self
         return self._shard(self._route_index(op.route))
 
 
-class AsyncShardClient(
-    AsyncDistributedCommands, ShardPlacement[AsyncValkey], AsyncClientCommands[AsyncValkey]
-):
+class AsyncShardClient(DistributedCommands, ShardPlacement[AsyncValkey], AsyncClientCommands[AsyncValkey]):
     """Asyncio sharded client, placing keys exactly as :class:`ShardClient` does."""
 
     CONNECTION_FACTORY_PATH = "valkey_cache.core.async_pool.AsyncConnectionFactory"
@@ -96,7 +101,7 @@ class AsyncShardClient(
             client = clients[index] = await self.connect(index)
         return client  # type: ignore[no-any-return]
 
-    async def _connection_for(self, op: Op) -> Any:
+    async def _connection_for(self, op: Op[Any]) -> Any:
         if op.route is ALL_NODES:
             return self
         return await self._shard(self._route_index(op.route))

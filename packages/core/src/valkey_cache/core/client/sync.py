@@ -1,21 +1,30 @@
-"""Blocking commands: the ``logic`` generators run on a valkey-py ``Valkey`` client."""
+"""The blocking client: every declared command runs on a valkey-py ``Valkey`` client."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
+from ..commands.ops import Op
+from ..commands.table import Commands
+from ..drivers import sync
+from ..drivers.errors import CONNECTION_ERRORS
 from ..exceptions import ConnectionInterrupted
-from . import logic
-from .binding import sync_command, sync_iterator
-from .direct import DirectCommands
-from .ops import CONNECTION_ERRORS, Op
 
 Backend = TypeVar("Backend")
 
 
-class ClientCommands(DirectCommands, Generic[Backend]):
-    """Mix into a :class:`BaseClient` for the blocking command set."""
+class ClientCommands(Commands, Generic[Backend]):
+    """Mix into a :class:`BaseClient` for the blocking command set (one method per
+    declaration in ``Commands``, made by ``drivers.sync``)."""
+
+    MATERIALIZE = sync.methods
+    #: Whether a subclass routes by its own ``get_client`` (then always asked).
+    _routes_itself: ClassVar[bool] = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._routes_itself = cls.get_client is not ClientCommands.get_client
 
     _clients: list[Any]
     _server: list[str]
@@ -51,16 +60,16 @@ class ClientCommands(DirectCommands, Generic[Backend]):
             client = self._clients[index] = self.connect(index)
         return client, index
 
-    def _direct_connection(self) -> Any:
-        """The connected client when there is one location and the stock routing, else None."""
+    def _connection_for(self, op: Op[Any]) -> Any:
+        """The connection for ``op``. With one location it takes everything (the usual
+        case costs one check); with replicas ``get_client`` picks one, as it does for a
+        subclass with a ``get_client`` of its own."""
         clients = self._clients
-        if len(clients) == 1 and type(self).get_client is _STOCK_GET_CLIENT:
-            return clients[0]
-        return None
-
-    def _connection_for(self, op: Op) -> Any:
-        conn = self._direct_connection()
-        return self.get_client(write=op.write, key=op.route) if conn is None else conn
+        if len(clients) == 1 and not self._routes_itself:
+            conn = clients[0]
+            if conn is not None:
+                return conn
+        return self.get_client(write=op.write, key=op.route)
 
     def connect(self, index: int = 0) -> Backend:
         return self.connection_factory.connect(self._server[index])  # type: ignore[no-any-return]
@@ -85,69 +94,3 @@ class ClientCommands(DirectCommands, Generic[Backend]):
 
     def __contains__(self, key: Any) -> bool:
         return bool(self.has_key(key))
-
-    get_many = sync_command(logic.cmd_get_many)
-    mget = sync_command(logic.cmd_mget)
-    set_many = sync_command(logic.cmd_set_many)
-    mset = sync_command(logic.cmd_mset)
-    delete_many = sync_command(logic.cmd_delete_many)
-    delete_pattern = sync_command(logic.cmd_delete_pattern)
-    clear = sync_command(logic.cmd_clear)
-    has_key = sync_command(logic.cmd_has_key)
-    incr_version = sync_command(logic.cmd_incr_version)
-    decr_version = sync_command(logic.cmd_decr_version)
-    touch = sync_command(logic.cmd_touch)
-    ttl = sync_command(logic.cmd_ttl)
-    pttl = sync_command(logic.cmd_pttl)
-    expire = sync_command(logic.cmd_expire)
-    pexpire = sync_command(logic.cmd_pexpire)
-    expire_at = sync_command(logic.cmd_expire_at)
-    pexpire_at = sync_command(logic.cmd_pexpire_at)
-    persist = sync_command(logic.cmd_persist)
-    keys = sync_command(logic.cmd_keys)
-    iter_keys = sync_iterator(logic.cmd_iter_keys)
-    get_lock = sync_command(logic.cmd_get_lock)
-    sadd = sync_command(logic.cmd_sadd)
-    scard = sync_command(logic.cmd_scard)
-    sdiff = sync_command(logic.cmd_sdiff)
-    sinter = sync_command(logic.cmd_sinter)
-    sunion = sync_command(logic.cmd_sunion)
-    sdiffstore = sync_command(logic.cmd_sdiffstore)
-    sinterstore = sync_command(logic.cmd_sinterstore)
-    sunionstore = sync_command(logic.cmd_sunionstore)
-    smismember = sync_command(logic.cmd_smismember)
-    sismember = sync_command(logic.cmd_sismember)
-    smembers = sync_command(logic.cmd_smembers)
-    smove = sync_command(logic.cmd_smove)
-    spop = sync_command(logic.cmd_spop)
-    srandmember = sync_command(logic.cmd_srandmember)
-    srem = sync_command(logic.cmd_srem)
-    sscan = sync_command(logic.cmd_sscan)
-    sscan_iter = sync_iterator(logic.cmd_sscan_iter)
-    hset = sync_command(logic.cmd_hset)
-    hget = sync_command(logic.cmd_hget)
-    hmget = sync_command(logic.cmd_hmget)
-    hgetall = sync_command(logic.cmd_hgetall)
-    hdel = sync_command(logic.cmd_hdel)
-    hlen = sync_command(logic.cmd_hlen)
-    hkeys = sync_command(logic.cmd_hkeys)
-    hexists = sync_command(logic.cmd_hexists)
-    zadd = sync_command(logic.cmd_zadd)
-    zcard = sync_command(logic.cmd_zcard)
-    zcount = sync_command(logic.cmd_zcount)
-    zincrby = sync_command(logic.cmd_zincrby)
-    zpopmax = sync_command(logic.cmd_zpopmax)
-    zpopmin = sync_command(logic.cmd_zpopmin)
-    zrange = sync_command(logic.cmd_zrange)
-    zrevrange = sync_command(logic.cmd_zrevrange)
-    zrangebyscore = sync_command(logic.cmd_zrangebyscore)
-    zrevrangebyscore = sync_command(logic.cmd_zrevrangebyscore)
-    zrank = sync_command(logic.cmd_zrank)
-    zrem = sync_command(logic.cmd_zrem)
-    zremrangebyscore = sync_command(logic.cmd_zremrangebyscore)
-    zscore = sync_command(logic.cmd_zscore)
-    get_or_set = sync_command(logic.cmd_get_or_set)
-    lock = get_lock
-
-
-_STOCK_GET_CLIENT = ClientCommands.get_client

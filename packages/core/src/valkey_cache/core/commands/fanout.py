@@ -14,21 +14,23 @@ from typing import TYPE_CHECKING, Any
 
 from ..exceptions import ConnectionInterrupted
 from ..timeouts import DEFAULT_TIMEOUT
-from . import logic
-from .base import MISS
-from .ops import Emit, Logic, Op, local, pipeline, read, write
+from . import standard
+from .declare import iterator_variant, variant
+from .ops import Emit, Logic, Op, local, pipeline, read, run, write
+from .protocol import MISS
 from .routes import ALL_NODES, Node, list_nodes
+from .table import Commands
 
 if TYPE_CHECKING:
-    from .distributed import DistributedClient
+    from ..client.distributed import DistributedClient
 
     Client = DistributedClient[Any]
 
 
-def _run(route: Any, ops: list[Op], *, writes: bool = True) -> Logic:
+def _run(route: Any, ops: list[Op[Any]], *, writes: bool = True) -> Logic[Any]:
     """The replies of ``ops``, sent in one round trip on the connection of ``route``."""
     if len(ops) == 1:
-        return [(yield ops[0]._replace(route=route))]
+        return [(yield ops[0].routed(route))]
     return (yield pipeline(ops, write=writes, route=route))
 
 
@@ -36,22 +38,24 @@ def _run(route: Any, ops: list[Op], *, writes: bool = True) -> Logic:
 _DELETE = {"unlink": "UNLINK", "delete": "DEL"}
 
 
-def _mget(batch: list[Any]) -> Op:
+def _mget(batch: list[Any]) -> Op[Any]:
     return read("execute_command", batch[0], "MGET", *batch)
 
 
-def _mset(batch: list[Any], values: Mapping[Any, Any]) -> Op:
+def _mset(batch: list[Any], values: Mapping[Any, Any]) -> Op[Any]:
     return write("execute_command", batch[0], "MSET", *[part for k in batch for part in (k, values[k])])
 
 
-def _delete_batch(c: Client, batch: list[Any]) -> Op:
-    return write("execute_command", batch[0], _DELETE[c._delete_command], *batch)
+def _delete_batch(c: Client, batch: list[Any]) -> Op[Any]:
+    return write("execute_command", batch[0], _DELETE[c.delete_command], *batch)
 
 
 # -- strings -----------------------------------------------------------------------------
 
 
-def cmd_get_many(c: Client, keys: Iterable[Any], version: Any = None, client: Any = None) -> Logic:
+def cmd_get_many(
+    c: Client, keys: Iterable[Any], version: Any = None, client: Any = None
+) -> Logic[dict[Any, Any]]:
     """``{key: value}`` for the keys found: one MGET per batch, one round trip per server."""
     originals = list(keys)
     if not originals:
@@ -76,7 +80,9 @@ def cmd_get_many(c: Client, keys: Iterable[Any], version: Any = None, client: An
     return found
 
 
-def cmd_mget(c: Client, keys: Iterable[Any], version: Any = None, client: Any = None) -> Logic:
+def cmd_mget(
+    c: Client, keys: Iterable[Any], version: Any = None, client: Any = None
+) -> Logic[dict[Any, Any]]:
     return (yield from cmd_get_many(c, keys, version, client))
 
 
@@ -86,7 +92,7 @@ def cmd_set_many(
     timeout: Any = DEFAULT_TIMEOUT,
     version: Any = None,
     client: Any = None,
-) -> Logic:
+) -> Logic[list[Any]]:
     """Store every pair, each with the timeout; returns the keys of unreachable servers."""
     if not data:
         return []
@@ -116,7 +122,7 @@ def cmd_mset(
     timeout: Any = None,
     version: Any = None,
     client: Any = None,
-) -> Logic:
+) -> Logic[None]:
     """MSET per batch; with a timeout, in MULTI/EXEC where the servers allow it (shards),
     else each key is SET with its expiry in one step (cluster: no transactions)."""
     if not data:
@@ -141,7 +147,7 @@ def cmd_mset(
     return None
 
 
-def _delete(c: Client, nkeys: list[Any], command: str) -> Logic:
+def _delete(c: Client, nkeys: list[Any], command: str) -> Logic[int]:
     deleted = 0
     for route, batches in c.key_groups(nkeys):
         try:
@@ -153,7 +159,7 @@ def _delete(c: Client, nkeys: list[Any], command: str) -> Logic:
     return deleted
 
 
-def cmd_delete_many(c: Client, keys: Iterable[Any], version: Any = None, client: Any = None) -> Logic:
+def cmd_delete_many(c: Client, keys: Iterable[Any], version: Any = None, client: Any = None) -> Logic[int]:
     """Delete the keys; returns how many existed (on the servers that could be reached)."""
     nkeys = [c.make_key(k, version=version) for k in keys]
     if not nkeys:
@@ -161,30 +167,34 @@ def cmd_delete_many(c: Client, keys: Iterable[Any], version: Any = None, client:
     return (yield from _delete(c, nkeys, "delete_many"))
 
 
-def cmd_incr_version(c: Client, key: Any, delta: int = 1, version: Any = None, client: Any = None) -> Logic:
+def cmd_incr_version(
+    c: Client, key: Any, delta: int = 1, version: Any = None, client: Any = None
+) -> Logic[int]:
     """RENAME when both versions share a place; else DUMP, RESTORE (TTL kept) and delete."""
     if version is None:
-        version = c._backend.version
+        version = c.settings.version
     old = c.make_key(key, version=version)
     new = c.make_key(c.original_key(key), version=version + delta)
     if c.same_place(old, new):
-        return (yield from logic.cmd_incr_version(c, key, delta, version, client))
+        return (yield from run(standard.cmd_incr_version(c, key, delta, version, client)))
     payload, left = yield pipeline([read("dump", old, old), read("pttl", old, old)], write=False, route=old)
     if payload is None or left == -2:
-        raise logic._not_found(key)
+        raise standard._not_found(key)
     yield write("restore", new, new, max(int(left), 0), payload, replace=True)
-    yield write(c._delete_command, old, old)
-    return version + delta
+    yield write(c.delete_command, old, old)
+    return int(version + delta)
 
 
-def cmd_decr_version(c: Client, key: Any, delta: int = 1, version: Any = None, client: Any = None) -> Logic:
+def cmd_decr_version(
+    c: Client, key: Any, delta: int = 1, version: Any = None, client: Any = None
+) -> Logic[int]:
     return (yield from cmd_incr_version(c, key, -delta, version, client))
 
 
 # -- every server ------------------------------------------------------------------------
 
 
-def _delete_found(c: Client, node: Any, keys: list[Any]) -> Logic:
+def _delete_found(c: Client, node: Any, keys: list[Any]) -> Logic[int]:
     deleted = 0
     for route, batches in c.node_key_groups(node, keys):
         replies = yield from _run(route, [_delete_batch(c, b) for b in batches])
@@ -199,14 +209,14 @@ def cmd_delete_pattern(
     prefix: str | None = None,
     client: Any = None,
     itersize: int | None = None,
-) -> Logic:
+) -> Logic[int]:
     """SCAN every server for the pattern and delete what each batch found."""
     match = c.make_pattern(pattern, version=version, prefix=prefix)
-    deleted, _ = yield from _delete_matching(c, match, itersize or c._scan_itersize, "delete_pattern")
+    deleted, _ = yield from _delete_matching(c, match, itersize or c.scan_itersize, "delete_pattern")
     return deleted
 
 
-def _delete_matching(c: Client, match: Any, count: int | None, command: str) -> Logic:
+def _delete_matching(c: Client, match: Any, count: int | None, command: str) -> Logic[tuple[int, bool]]:
     """SCAN every server for ``match`` and delete each batch found: (deleted, all reached)."""
     deleted = 0
     reached = True
@@ -232,10 +242,10 @@ def cmd_iter_keys(
     itersize: int | None = None,
     client: Any = None,
     version: Any = None,
-) -> Logic:
+) -> Logic[None]:
     """SCAN each server in turn, yielding keys as they come."""
     match = c.make_pattern(search, version=version)
-    count = itersize or c._scan_itersize
+    count = itersize or c.scan_itersize
     nodes = yield list_nodes()
     for node in nodes:
         cursor = 0
@@ -250,7 +260,7 @@ def cmd_iter_keys(
             c.tolerate(exc, "iter_keys")
 
 
-def cmd_keys(c: Client, search: str, version: Any = None, client: Any = None) -> Logic:
+def cmd_keys(c: Client, search: str, version: Any = None, client: Any = None) -> Logic[list[Any]]:
     """Every key matching ``search``, collected with SCAN on every server in turn."""
     nodes = yield list_nodes()
     return (yield from _keys_on(c, nodes, c.make_pattern(search, version=version)))
@@ -272,7 +282,7 @@ def cmd_cluster_keys(
     target_nodes: Any = None,
     version: Any = None,
     client: Any = None,
-) -> Logic:
+) -> Logic[list[Any]]:
     """Every key matching ``search`` on ``target_nodes`` (django-valkey 0.4's argument: a
     node flag such as ``ValkeyCluster.ALL_NODES``, a ``ClusterNode``, a list or dict of
     them); by default on every primary, so each key of the cluster is found once."""
@@ -293,21 +303,21 @@ def cmd_cluster_keys(
     return list(dict.fromkeys(found))
 
 
-def _keys_on(c: Client, nodes: Iterable[Any], pattern: Any) -> Logic:
+def _keys_on(c: Client, nodes: Iterable[Any], pattern: Any) -> Logic[list[Any]]:
     found: list[Any] = []
     for node in nodes:
         try:
-            found += yield from logic.scan_all(c, Node(node), pattern)
+            found += yield from standard.scan_all(c, Node(node), pattern)
         except ConnectionInterrupted as exc:
             c.tolerate(exc, "keys")
     return [c.reverse_key(k.decode()) for k in found]
 
 
-def cmd_clear(c: Client, client: Any = None) -> Logic:
+def cmd_clear(c: Client, client: Any = None) -> Logic[bool]:
     """FLUSHDB on every server, or with ``CLEAR_SCOPE='prefix'`` SCAN and delete this
     cache's keys on each; False when one could not be reached."""
-    if c._clear_prefix:
-        _, reached = yield from _delete_matching(c, logic.prefix_pattern(c), c._scan_itersize, "clear")
+    if c.clear_prefix:
+        _, reached = yield from _delete_matching(c, standard.prefix_pattern(c), c.scan_itersize, "clear")
         return reached
     cleared = True
     nodes = yield list_nodes()
@@ -324,7 +334,7 @@ def cmd_clear(c: Client, client: Any = None) -> Logic:
 # Keys on different servers are combined here, on the raw (encoded) members.
 
 
-def _raw_sets(c: Client, nkeys: list[Any]) -> Logic:
+def _raw_sets(c: Client, nkeys: list[Any]) -> Logic[list[set[bytes]]]:
     members: dict[Any, Any] = {}
     for route, batches in c.key_groups(nkeys):
         keys = [k for b in batches for k in b]
@@ -342,21 +352,21 @@ def _combine(command: str, sets: list[set[bytes]]) -> set[bytes]:
     return first.union(*rest)
 
 
-def _set_algebra(c: Client, command: str, keys: tuple[Any, ...], version: Any) -> Logic:
+def _set_algebra(c: Client, command: str, keys: tuple[Any, ...], version: Any) -> Logic[set[Any]]:
     nkeys = [c.make_key(k, version=version) for k in keys]
     if c.same_place(*nkeys):
-        return (yield from logic._set_algebra(c, command, keys, version))
+        return (yield from run(standard._set_algebra(c, command, keys, version)))
     sets = yield from _raw_sets(c, nkeys)
-    return logic._decoded_set(c, _combine(command, sets))
+    return standard._decoded_set(c, _combine(command, sets))
 
 
 def _set_store(
     c: Client, command: str, dest: Any, keys: tuple[Any, ...], dest_version: Any, keys_version: Any
-) -> Logic:
+) -> Logic[int]:
     ndest = c.make_key(dest, version=dest_version)
     nkeys = [c.make_key(k, version=keys_version) for k in keys]
     if not nkeys or c.same_place(ndest, *nkeys):
-        return (yield from logic._set_store(c, command, dest, keys, dest_version, keys_version))
+        return (yield from run(standard._set_store(c, command, dest, keys, dest_version, keys_version)))
     members = _combine(command, (yield from _raw_sets(c, nkeys)))
     ops = [write("delete", ndest, ndest)]
     if members:
@@ -365,15 +375,15 @@ def _set_store(
     return len(members)
 
 
-def cmd_sdiff(c: Client, *keys: Any, version: Any = None, client: Any = None) -> Logic:
+def cmd_sdiff(c: Client, *keys: Any, version: Any = None, client: Any = None) -> Logic[set[Any]]:
     return (yield from _set_algebra(c, "sdiff", keys, version))
 
 
-def cmd_sinter(c: Client, *keys: Any, version: Any = None, client: Any = None) -> Logic:
+def cmd_sinter(c: Client, *keys: Any, version: Any = None, client: Any = None) -> Logic[set[Any]]:
     return (yield from _set_algebra(c, "sinter", keys, version))
 
 
-def cmd_sunion(c: Client, *keys: Any, version: Any = None, client: Any = None) -> Logic:
+def cmd_sunion(c: Client, *keys: Any, version: Any = None, client: Any = None) -> Logic[set[Any]]:
     return (yield from _set_algebra(c, "sunion", keys, version))
 
 
@@ -384,17 +394,17 @@ def cmd_sdiffstore(
     version_dest: Any = None,
     version_keys: Any = None,
     client: Any = None,
-) -> Logic:
+) -> Logic[int]:
     return (yield from _set_store(c, "sdiffstore", dest, keys, version_dest, version_keys))
 
 
-def cmd_sinterstore(c: Client, dest: Any, *keys: Any, version: Any = None, client: Any = None) -> Logic:
+def cmd_sinterstore(c: Client, dest: Any, *keys: Any, version: Any = None, client: Any = None) -> Logic[int]:
     return (yield from _set_store(c, "sinterstore", dest, keys, version, version))
 
 
 def cmd_sunionstore(
     c: Client, destination: Any, *keys: Any, version: Any = None, client: Any = None
-) -> Logic:
+) -> Logic[int]:
     return (yield from _set_store(c, "sunionstore", destination, keys, version, version))
 
 
@@ -405,14 +415,43 @@ def cmd_smove(
     member: Any,
     version: Any = None,
     client: Any = None,
-) -> Logic:
+) -> Logic[bool]:
     """SMOVE; across servers, SREM then SADD (not atomic)."""
     nsource = c.make_key(source, version=version)
     ndest = c.make_key(destination, version=version)
     if c.same_place(nsource, ndest):
-        return (yield from logic.cmd_smove(c, source, destination, member, version, client))
+        return (yield from run(standard.cmd_smove(c, source, destination, member, version, client)))
     encoded = c.encode(member)
     moved = yield write("srem", nsource, nsource, encoded)
     if moved:
         yield write("sadd", ndest, ndest, encoded)
     return bool(moved)
+
+
+class DistributedCommands(Commands):
+    """The split versions of the multi-key commands, for keys on several servers."""
+
+    get_many = variant(cmd_get_many)
+    mget = variant(cmd_mget)
+    set_many = variant(cmd_set_many)
+    mset = variant(cmd_mset)
+    delete_many = variant(cmd_delete_many)
+    delete_pattern = variant(cmd_delete_pattern)
+    clear = variant(cmd_clear)
+    keys = variant(cmd_keys)
+    iter_keys = iterator_variant(cmd_iter_keys, str)
+    incr_version = variant(cmd_incr_version)
+    decr_version = variant(cmd_decr_version)
+    sdiff = variant(cmd_sdiff)
+    sinter = variant(cmd_sinter)
+    sunion = variant(cmd_sunion)
+    sdiffstore = variant(cmd_sdiffstore)
+    sinterstore = variant(cmd_sinterstore)
+    sunionstore = variant(cmd_sunionstore)
+    smove = variant(cmd_smove)
+
+
+class ClusterCommands(DistributedCommands):
+    """The cluster client's: ``keys`` takes 0.4's ``target_nodes``."""
+
+    keys = variant(cmd_cluster_keys)  # type: ignore[assignment]

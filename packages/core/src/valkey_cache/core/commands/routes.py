@@ -17,6 +17,6 @@ class Node(NamedTuple):
 ALL_NODES: Final[object] = object()
 
 
-def list_nodes() -> Op:
+def list_nodes() -> Op[Any]:
     """The op whose result is the handles of every server holding keys (primaries only)."""
     return local("get_primaries", ALL_NODES)

@@ -10,23 +10,35 @@ from __future__ import annotations
 import hashlib
 from typing import Any, NamedTuple
 
-from valkey.exceptions import NoScriptError
+from valkey.exceptions import NoScriptError, ResponseError
 
-from .ops import Logic, write
+from .ops import Logic, Op, write
 
 
 class Script(NamedTuple):
     body: str
     sha: str
 
+    @staticmethod
+    def unknown(error: BaseException) -> bool:
+        """Whether ``error`` is the server saying it does not know the script (NOSCRIPT)."""
+        return isinstance(error, NoScriptError)
+
 
 def script(body: str) -> Script:
     return Script(body, hashlib.sha1(body.encode(), usedforsecurity=False).hexdigest())
 
 
-def run_script(lua: Script, route: Any, keys: tuple[Any, ...], *args: Any) -> Logic:
-    """Run ``lua`` on the server that holds ``route``; its result."""
-    try:
-        return (yield write("evalsha", route, lua.sha, len(keys), *keys, *args))
-    except NoScriptError:
-        return (yield write("eval", route, lua.body, len(keys), *keys, *args))
+def script_op(lua: Script, route: Any, keys: tuple[Any, ...], *args: Any) -> Op[Any]:
+    """Run ``lua`` on the server that holds ``route``: its result (EVAL after NOSCRIPT)."""
+    return write("evalsha", route, lua.sha, len(keys), *keys, *args).on_error(
+        _by_body, lua, route, keys, args
+    )
+
+
+def _by_body(
+    error: ResponseError, lua: Script, route: Any, keys: tuple[Any, ...], args: tuple[Any, ...]
+) -> Logic[Any]:
+    if not Script.unknown(error):
+        raise error
+    return (yield write("eval", route, lua.body, len(keys), *keys, *args))

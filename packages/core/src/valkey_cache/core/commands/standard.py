@@ -1,25 +1,30 @@
-"""Every cache command, written once as a generator of valkey-py calls (see ``ops``).
+"""The commands of a cache on one server (or replicas of it), each written once.
 
-``c`` is the client (a :class:`BaseClient`); ``client`` is accepted for the signature
-that django-valkey users know and is consumed by the driver: the connection to use.
-Timeouts follow ``timeouts``: DEFAULT_TIMEOUT, None = forever, <= 0 = not stored.
+A command is a function of the client ``c`` (a :class:`~.protocol.CommandClient`) and
+its arguments: one-step commands return an :class:`~.ops.Op`, the others are generators
+(see ``ops``). They are declared, with what they touch, in ``table.py``. ``client`` is
+accepted for the signature django-valkey users know and is consumed by the driver: the
+connection to use. Timeouts follow ``timeouts``: DEFAULT_TIMEOUT, None = forever,
+<= 0 = not stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from valkey.exceptions import ResponseError
 
 from ..keys import CacheKey, glob_escape
 from ..timeouts import DEFAULT_TIMEOUT
-from .base import MISS
-from .ops import Emit, Logic, batch, local, pipeline, read, write
-from .scripts import run_script, script
+from .ops import Emit, Logic, Op, Step, batch, local, pipeline, read, truthy, write
+from .protocol import MISS
+from .scripts import Script, script, script_op
 
 if TYPE_CHECKING:
-    from .base import BaseClient
+    from .protocol import CommandClient
+
+R = TypeVar("R")
 
 # INCRBY only where the key exists, atomically: Django's incr raises on a missing key.
 INCR_IF_EXISTS = script(
@@ -32,7 +37,7 @@ def _not_found(key: Any) -> ValueError:
     return ValueError(f"Key {key!r} not found")
 
 
-def incremented(key: Any, value: Any) -> Any:
+def incremented(value: Any, key: Any) -> Any:
     """The result of an increment script; a missing key (nil) is Django's ValueError."""
     if value is None:
         raise _not_found(key)
@@ -43,7 +48,7 @@ def incremented(key: Any, value: Any) -> Any:
 
 
 def cmd_set(
-    c: BaseClient[Any],
+    c: CommandClient,
     key: Any,
     value: Any,
     timeout: Any = DEFAULT_TIMEOUT,
@@ -51,19 +56,24 @@ def cmd_set(
     client: Any = None,
     nx: bool = False,
     xx: bool = False,
-) -> Logic:
+) -> Op[bool | None]:
     """Store ``value``; True when stored. ``nx``: only if absent (None, as in django-valkey
     0.4, when it was there); ``xx``: only if present (False when it was not)."""
     nkey = c.make_key(key, version=version)
     ms = c.expiry_ms(timeout)
     if ms is not None and ms <= 0:
         if nx:
-            exists = yield read("exists", nkey, nkey)
-            return not exists
-        yield write(c._delete_command, nkey, nkey)
-        return False
-    stored = yield write("set", nkey, nkey, c.encode_value(key, value), px=ms, nx=nx, xx=xx)
-    return set_result(stored, nx)
+            return read("exists", nkey, nkey).then(_absent)
+        return write(c.delete_command, nkey, nkey).then(_false)
+    return write("set", nkey, nkey, c.encode_value(key, value), px=ms, nx=nx, xx=xx).then(set_result, nx)
+
+
+def _absent(count: Any) -> bool:
+    return not count
+
+
+def _false(reply: Any) -> bool:
+    return False
 
 
 def set_result(stored: Any, nx: bool) -> bool | None:
@@ -75,34 +85,45 @@ def set_result(stored: Any, nx: bool) -> bool | None:
 
 
 def cmd_add(
-    c: BaseClient[Any],
+    c: CommandClient,
     key: Any,
     value: Any,
     timeout: Any = DEFAULT_TIMEOUT,
     version: Any = None,
     client: Any = None,
-) -> Logic:
+) -> Op[bool]:
     """Store only if the key is absent; False when it was already there."""
-    return bool((yield from cmd_set(c, key, value, timeout, version, client, nx=True)))
+    return cmd_set(c, key, value, timeout, version, client, nx=True).then(truthy)
 
 
 def cmd_get(
-    c: BaseClient[Any], key: Any, default: Any = None, version: Any = None, client: Any = None
-) -> Logic:
+    c: CommandClient, key: Any, default: Any = None, version: Any = None, client: Any = None
+) -> Op[Any]:
+    """The value of ``key``; ``default`` when it is missing (or cannot be read)."""
     nkey = c.make_key(key, version=version)
-    raw = yield read("get", nkey, nkey)
-    return c.value_or_default(raw, nkey, default)
+    return read("get", nkey, nkey).then(c.value_or_default, nkey, default)
 
 
-def cmd_get_many(c: BaseClient[Any], keys: Iterable[Any], version: Any = None, client: Any = None) -> Logic:
+def cmd_get_many(
+    c: CommandClient, keys: Iterable[Any], version: Any = None, client: Any = None
+) -> Step[dict[Any, Any]]:
     """``{key: value}`` for the keys found, in one MGET; ``keys`` may be any iterable."""
     originals = list(keys)
     if not originals:
-        return {}
+        return _nothing(dict)
     nkeys = c.make_keys(originals, version)
-    raws = yield read("mget", nkeys[0], nkeys)
+    return read("mget", nkeys[0], nkeys).then(_found, c, originals, nkeys)
+
+
+def _nothing(kind: Callable[[], R]) -> Logic[R]:
+    """A command with nothing to send: its result at once."""
+    yield from ()
+    return kind()
+
+
+def _found(raws: list[Any], c: CommandClient, originals: list[Any], nkeys: list[Any]) -> dict[Any, Any]:
     found = {}
-    decode = c._decode
+    decode = c.decoder
     for original, nkey, raw in zip(originals, nkeys, raws):
         if raw is not None:
             try:
@@ -114,289 +135,318 @@ def cmd_get_many(c: BaseClient[Any], keys: Iterable[Any], version: Any = None, c
     return found
 
 
-def cmd_mget(c: BaseClient[Any], keys: Iterable[Any], version: Any = None, client: Any = None) -> Logic:
+def cmd_mget(
+    c: CommandClient, keys: Iterable[Any], version: Any = None, client: Any = None
+) -> Step[dict[Any, Any]]:
     """django-valkey's name for the single-MGET read; same as ``get_many``."""
-    return (yield from cmd_get_many(c, keys, version, client))
+    return cmd_get_many(c, keys, version, client)
 
 
 def cmd_set_many(
-    c: BaseClient[Any],
+    c: CommandClient,
     data: Mapping[Any, Any],
     timeout: Any = DEFAULT_TIMEOUT,
     version: Any = None,
     client: Any = None,
-) -> Logic:
+) -> Step[list[Any]]:
     """Store every pair in one round trip; returns the keys that failed (always [])."""
     if not data:
-        return []
+        return _nothing(list)
     ms = c.expiry_ms(timeout)
     nkeys = c.make_keys(data, version)
     if ms is not None and ms <= 0:
-        yield write(c._delete_command, nkeys[0], *nkeys)
-        return []
+        return write(c.delete_command, nkeys[0], *nkeys).then(_no_failures)
     encode = c.encode_value
     values = [encode(k, v) for k, v in data.items()]
     if ms is None:
-        yield write("mset", nkeys[0], dict(zip(nkeys, values)))
-    else:
-        yield batch("set", nkeys[0], list(zip(nkeys, values)), px=ms)
+        return write("mset", nkeys[0], dict(zip(nkeys, values))).then(_no_failures)
+    return batch("set", nkeys[0], list(zip(nkeys, values)), px=ms).then(_no_failures)
+
+
+def _no_failures(reply: Any) -> list[Any]:
     return []
 
 
 def cmd_mset(
-    c: BaseClient[Any],
+    c: CommandClient,
     data: Mapping[Any, Any],
     timeout: Any = None,
     version: Any = None,
     client: Any = None,
-) -> Logic:
+) -> Step[None]:
     """Atomic MSET; with a timeout, MSET and the expiries run in one MULTI/EXEC."""
     if not data:
-        return None
+        return _nothing(_none)
     nkeys = [c.make_key(k, version=version) for k in data]
     mapping = dict(zip(nkeys, (c.encode_value(k, v) for k, v in data.items())))
     ms = None if timeout is None else c.expiry_ms(timeout)
     if ms is None:
-        yield write("mset", nkeys[0], mapping)
-        return None
+        return write("mset", nkeys[0], mapping).then(_none)
     if ms <= 0:
-        yield write(c._delete_command, nkeys[0], *nkeys)
-        return None
+        return write(c.delete_command, nkeys[0], *nkeys).then(_none)
     ops = [write("mset", nkeys[0], mapping)] + [write("pexpire", k, k, ms) for k in nkeys]
-    yield pipeline(ops, route=nkeys[0], transaction=True)
+    return pipeline(ops, route=nkeys[0], transaction=True).then(_none)
+
+
+def _none(reply: Any = None) -> None:
     return None
 
 
 def cmd_delete(
-    c: BaseClient[Any], key: Any, version: Any = None, prefix: str | None = None, client: Any = None
-) -> Logic:
+    c: CommandClient, key: Any, version: Any = None, prefix: str | None = None, client: Any = None
+) -> Op[bool]:
+    """Delete ``key``; True when it existed."""
     nkey = c.make_key(key, version=version, prefix=prefix)
-    deleted = yield write(c._delete_command, nkey, nkey)
-    return bool(deleted)
+    return write(c.delete_command, nkey, nkey).then(truthy)
 
 
 def cmd_delete_many(
-    c: BaseClient[Any], keys: Iterable[Any], version: Any = None, client: Any = None
-) -> Logic:
+    c: CommandClient, keys: Iterable[Any], version: Any = None, client: Any = None
+) -> Step[int]:
     """Delete in one call; returns how many existed."""
     nkeys = c.make_keys(keys, version)
     if not nkeys:
-        return 0
-    deleted = yield write(c._delete_command, nkeys[0], *nkeys)
-    return int(deleted)
+        return _nothing(int)
+    return write(c.delete_command, nkeys[0], *nkeys).then(int)
 
 
 def cmd_delete_pattern(
-    c: BaseClient[Any],
+    c: CommandClient,
     pattern: str,
     version: Any = None,
     prefix: str | None = None,
     client: Any = None,
     itersize: int | None = None,
-) -> Logic:
+) -> Logic[int]:
     """SCAN for the pattern and delete each batch found; returns how many were deleted."""
     match = c.make_pattern(pattern, version=version, prefix=prefix)
-    return (yield from _delete_matching(c, match, itersize or c._scan_itersize))
+    return (yield from _delete_matching(c, match, itersize or c.scan_itersize))
 
 
-def _delete_matching(c: BaseClient[Any], match: Any, count: int | None) -> Logic:
+def _delete_matching(c: CommandClient, match: Any, count: int | None) -> Logic[int]:
     deleted = 0
     cursor = 0
     while True:
         cursor, keys = yield write("scan", None, cursor, match=match, count=count)
         if keys:
-            deleted += yield write(c._delete_command, keys[0], *keys)
+            deleted += yield write(c.delete_command, keys[0], *keys)
         if not cursor:
             return deleted
 
 
-def prefix_pattern(c: BaseClient[Any]) -> CacheKey:
+def prefix_pattern(c: CommandClient) -> CacheKey:
     """The SCAN glob of every key of this cache: its prefix, any version, any key."""
-    backend = c._backend
+    backend = c.settings
     return CacheKey(backend.key_func("*", glob_escape(backend.key_prefix or ""), "*"))
 
 
-def cmd_clear(c: BaseClient[Any], client: Any = None) -> Logic:
+def cmd_clear(c: CommandClient, client: Any = None) -> Step[bool]:
     """Empty the cache: FLUSHDB (the whole database, whatever the key prefix), or with
     ``CLEAR_SCOPE='prefix'`` only this cache's keys (SCAN and delete in batches)."""
-    if c._clear_prefix:
-        yield from _delete_matching(c, prefix_pattern(c), c._scan_itersize)
-        return True
-    result = yield write("flushdb", None)
-    return bool(result)
+    if c.clear_prefix:
+        return _clear_prefix(c)
+    return write("flushdb", None).then(truthy)
 
 
-def cmd_has_key(c: BaseClient[Any], key: Any, version: Any = None, client: Any = None) -> Logic:
+def _clear_prefix(c: CommandClient) -> Logic[bool]:
+    yield from _delete_matching(c, prefix_pattern(c), c.scan_itersize)
+    return True
+
+
+def cmd_has_key(c: CommandClient, key: Any, version: Any = None, client: Any = None) -> Op[bool]:
+    """Whether ``key`` exists."""
     nkey = c.make_key(key, version=version)
-    count = yield read("exists", nkey, nkey)
-    return count == 1
+    return read("exists", nkey, nkey).then(_is_one)
+
+
+def _is_one(count: Any) -> bool:
+    return bool(count == 1)
 
 
 def cmd_incr(
-    c: BaseClient[Any],
+    c: CommandClient,
     key: Any,
     delta: int = 1,
     version: Any = None,
     client: Any = None,
     ignore_key_check: bool = False,
-) -> Logic:
+) -> Op[Any]:
     """Add ``delta`` atomically; ValueError for a missing key unless ``ignore_key_check``.
 
     Values or results beyond 64 bits, and floats, are read, added in Python and written
     back with their TTL kept.
     """
     nkey = c.make_key(key, version=version)
-    try:
-        if ignore_key_check:
-            value = yield write("incrby", nkey, nkey, delta)
-        else:
-            value = yield from run_script(INCR_IF_EXISTS, nkey, (nkey,), delta)
-    except ResponseError:
-        raw = yield write("get", nkey, nkey)
-        if raw is None:
-            if not ignore_key_check:
-                raise _not_found(key) from None
-            current: Any = 0
-        else:
-            current = c.decode(raw)
-        value = current + delta
-        yield write("set", nkey, nkey, c.encode(value), keepttl=True)
-        return value
-    return incremented(key, value)
+    op: Op[Any]
+    if ignore_key_check:
+        op = write("incrby", nkey, nkey, delta)
+    else:
+        op = script_op(INCR_IF_EXISTS, nkey, (nkey,), delta)
+    return op.then(incremented, key).on_error(_incr_in_python, c, key, nkey, delta, ignore_key_check)
 
 
-def cmd_decr(c: BaseClient[Any], key: Any, delta: int = 1, version: Any = None, client: Any = None) -> Logic:
-    return (yield from cmd_incr(c, key, -delta, version, client))
+def _incr_in_python(
+    error: ResponseError, c: CommandClient, key: Any, nkey: Any, delta: Any, ignore_key_check: bool
+) -> Logic[Any]:
+    if not ignore_key_check and Script.unknown(error):
+        try:
+            value = yield write("eval", nkey, INCR_IF_EXISTS.body, 1, nkey, delta)
+        except ResponseError:
+            pass  # beyond 64 bits: below
+        else:
+            return incremented(value, key)
+    raw = yield write("get", nkey, nkey)
+    if raw is None:
+        if not ignore_key_check:
+            raise _not_found(key) from None
+        current: Any = 0
+    else:
+        current = c.decode(raw)
+    value = current + delta
+    yield write("set", nkey, nkey, c.encode(value), keepttl=True)
+    return value
+
+
+def cmd_decr(c: CommandClient, key: Any, delta: int = 1, version: Any = None, client: Any = None) -> Op[Any]:
+    """Subtract ``delta`` atomically; ValueError for a missing key."""
+    return cmd_incr(c, key, -delta, version, client)
 
 
 def cmd_incr_version(
-    c: BaseClient[Any], key: Any, delta: int = 1, version: Any = None, client: Any = None
-) -> Logic:
+    c: CommandClient, key: Any, delta: int = 1, version: Any = None, client: Any = None
+) -> Op[int]:
     """Move the value (with its TTL, whatever it is, None included) to version + delta."""
     if version is None:
-        version = c._backend.version
+        version = c.settings.version
     old = c.make_key(key, version=version)
     new = c.make_key(c.original_key(key), version=version + delta)
-    try:
-        yield write("rename", old, old, new)
-    except ResponseError:
-        raise _not_found(key) from None
-    return version + delta
+    return write("rename", old, old, new).then(_moved, version + delta).on_error(_missing, key)
+
+
+def _moved(reply: Any, version: int) -> int:
+    return version
+
+
+def _missing(error: ResponseError, key: Any) -> Logic[Any]:
+    yield from ()
+    raise _not_found(key) from None
 
 
 def cmd_decr_version(
-    c: BaseClient[Any], key: Any, delta: int = 1, version: Any = None, client: Any = None
-) -> Logic:
-    return (yield from cmd_incr_version(c, key, -delta, version, client))
+    c: CommandClient, key: Any, delta: int = 1, version: Any = None, client: Any = None
+) -> Op[int]:
+    """Move the value to version - delta."""
+    return cmd_incr_version(c, key, -delta, version, client)
 
 
 # -- expiry ----------------------------------------------------------------------------
 
 
 def cmd_touch(
-    c: BaseClient[Any],
+    c: CommandClient,
     key: Any,
     timeout: Any = DEFAULT_TIMEOUT,
     version: Any = None,
     client: Any = None,
-) -> Logic:
+) -> Op[bool]:
     """Give the key a new timeout; True when the key exists."""
     nkey = c.make_key(key, version=version)
     ms = c.expiry_ms(timeout)
     if ms is None:
-        exists, _ = yield pipeline([read("exists", nkey, nkey), write("persist", nkey, nkey)], route=nkey)
-        return bool(exists)
-    touched = yield write("pexpire", nkey, nkey, ms)
-    return bool(touched)
+        return pipeline([read("exists", nkey, nkey), write("persist", nkey, nkey)], route=nkey).then(_first)
+    return write("pexpire", nkey, nkey, ms).then(truthy)
 
 
-def _ttl(c: BaseClient[Any], command: str, key: Any, version: Any) -> Logic:
-    nkey = c.make_key(key, version=version)
-    left = yield read(command, nkey, nkey)
-    if left == -1:
-        return None
-    return max(int(left), 0)
+def _first(replies: list[Any]) -> bool:
+    return bool(replies[0])
 
 
-def cmd_ttl(c: BaseClient[Any], key: Any, version: Any = None, client: Any = None) -> Logic:
+def _left(left: Any) -> int | None:
+    return None if left == -1 else max(int(left), 0)
+
+
+def cmd_ttl(c: CommandClient, key: Any, version: Any = None, client: Any = None) -> Op[int | None]:
     """Seconds left; None when the key never expires; 0 when it does not exist."""
-    return (yield from _ttl(c, "ttl", key, version))
+    nkey = c.make_key(key, version=version)
+    return read("ttl", nkey, nkey).then(_left)
 
 
-def cmd_pttl(c: BaseClient[Any], key: Any, version: Any = None, client: Any = None) -> Logic:
+def cmd_pttl(c: CommandClient, key: Any, version: Any = None, client: Any = None) -> Op[int | None]:
     """Milliseconds left; None when the key never expires; 0 when it does not exist."""
-    return (yield from _ttl(c, "pttl", key, version))
-
-
-def _expire(c: BaseClient[Any], command: str, key: Any, when: Any, version: Any) -> Logic:
     nkey = c.make_key(key, version=version)
-    result = yield write(command, nkey, nkey, when)
-    return bool(result)
+    return read("pttl", nkey, nkey).then(_left)
 
 
-def is_default_timeout(c: BaseClient[Any], timeout: Any) -> bool:
-    """Whether ``timeout`` asks for the cache's default (the core's or the owner's marker)."""
-    return timeout is DEFAULT_TIMEOUT or timeout is c._default_marker
+def _expire(c: CommandClient, command: str, key: Any, when: Any, version: Any) -> Op[bool]:
+    nkey = c.make_key(key, version=version)
+    return write(command, nkey, nkey, when).then(truthy)
 
 
-def cmd_expire(c: BaseClient[Any], key: Any, timeout: Any, version: Any = None, client: Any = None) -> Logic:
+def cmd_expire(c: CommandClient, key: Any, timeout: Any, version: Any = None, client: Any = None) -> Op[bool]:
     """New expiry in seconds; DEFAULT_TIMEOUT is the cache's default (as ``touch``)."""
-    if is_default_timeout(c, timeout):
-        return (yield from cmd_touch(c, key, timeout, version))
-    return (yield from _expire(c, "expire", key, timeout, version))
+    if c.is_default_timeout(timeout):
+        return cmd_touch(c, key, timeout, version)
+    return _expire(c, "expire", key, timeout, version)
 
 
-def cmd_pexpire(c: BaseClient[Any], key: Any, timeout: Any, version: Any = None, client: Any = None) -> Logic:
+def cmd_pexpire(
+    c: CommandClient, key: Any, timeout: Any, version: Any = None, client: Any = None
+) -> Op[bool]:
     """New expiry in milliseconds; DEFAULT_TIMEOUT is the cache's default (as ``touch``)."""
-    if is_default_timeout(c, timeout):
-        return (yield from cmd_touch(c, key, timeout, version))
-    return (yield from _expire(c, "pexpire", key, timeout, version))
+    if c.is_default_timeout(timeout):
+        return cmd_touch(c, key, timeout, version)
+    return _expire(c, "pexpire", key, timeout, version)
 
 
-def cmd_expire_at(c: BaseClient[Any], key: Any, when: Any, version: Any = None, client: Any = None) -> Logic:
-    return (yield from _expire(c, "expireat", key, when, version))
+def cmd_expire_at(c: CommandClient, key: Any, when: Any, version: Any = None, client: Any = None) -> Op[bool]:
+    """Expire at ``when``: a datetime or a Unix time in seconds."""
+    return _expire(c, "expireat", key, when, version)
 
 
-def cmd_pexpire_at(c: BaseClient[Any], key: Any, when: Any, version: Any = None, client: Any = None) -> Logic:
-    return (yield from _expire(c, "pexpireat", key, when, version))
+def cmd_pexpire_at(
+    c: CommandClient, key: Any, when: Any, version: Any = None, client: Any = None
+) -> Op[bool]:
+    """Expire at ``when``: a datetime or a Unix time in milliseconds."""
+    return _expire(c, "pexpireat", key, when, version)
 
 
-def cmd_persist(c: BaseClient[Any], key: Any, version: Any = None, client: Any = None) -> Logic:
+def cmd_persist(c: CommandClient, key: Any, version: Any = None, client: Any = None) -> Op[bool]:
+    """Remove the key's expiry; True when it had one."""
     nkey = c.make_key(key, version=version)
-    result = yield write("persist", nkey, nkey)
-    return bool(result)
+    return write("persist", nkey, nkey).then(truthy)
 
 
 # -- keys and locks ----------------------------------------------------------------------
 
 
-def cmd_keys(c: BaseClient[Any], search: str, version: Any = None, client: Any = None) -> Logic:
+def cmd_keys(c: CommandClient, search: str, version: Any = None, client: Any = None) -> Logic[list[Any]]:
     """Every key matching ``search``, in a list (collected with SCAN, not KEYS: an ACL
     user without @dangerous may run it, and the server is not blocked)."""
     found = yield from scan_all(c, None, c.make_pattern(search, version=version))
     return [c.reverse_key(k.decode()) for k in found]
 
 
-def scan_all(c: BaseClient[Any], route: Any, match: Any) -> Logic:
+def scan_all(c: CommandClient, route: Any, match: Any) -> Logic[list[bytes]]:
     """Each key SCAN finds for ``match`` on the server of ``route``, once."""
     found: dict[bytes, None] = {}
     cursor = 0
     while True:
-        cursor, keys = yield read("scan", route, cursor, match=match, count=c._scan_itersize)
+        cursor, keys = yield read("scan", route, cursor, match=match, count=c.scan_itersize)
         found.update(dict.fromkeys(keys))
         if not cursor:
             return list(found)
 
 
 def cmd_iter_keys(
-    c: BaseClient[Any],
+    c: CommandClient,
     search: str,
     itersize: int | None = None,
     client: Any = None,
     version: Any = None,
-) -> Logic:
+) -> Logic[None]:
+    """Each key matching ``search``, by SCAN, ``itersize`` keys asked per step."""
     match = c.make_pattern(search, version=version)
-    count = itersize or c._scan_itersize
+    count = itersize or c.scan_itersize
     cursor = 0
     while True:
         cursor, keys = yield read("scan", None, cursor, match=match, count=count)
@@ -407,7 +457,7 @@ def cmd_iter_keys(
 
 
 def cmd_get_lock(
-    c: BaseClient[Any],
+    c: CommandClient,
     key: Any,
     version: Any = None,
     timeout: float | None = None,
@@ -417,32 +467,31 @@ def cmd_get_lock(
     client: Any = None,
     lock_class: Any = None,
     thread_local: bool = True,
-) -> Logic:
+) -> Op[Any]:
     """valkey-py's Lock on the made key; release checks the token, so it never frees another's."""
     nkey = c.make_key(key, version=version)
-    return (
-        yield local(
-            "lock",
-            nkey,
-            nkey,
-            timeout=timeout,
-            sleep=sleep,
-            blocking=blocking,
-            blocking_timeout=blocking_timeout,
-            lock_class=lock_class,
-            thread_local=thread_local,
-        )
+    return local(
+        "lock",
+        nkey,
+        nkey,
+        timeout=timeout,
+        sleep=sleep,
+        blocking=blocking,
+        blocking_timeout=blocking_timeout,
+        lock_class=lock_class,
+        thread_local=thread_local,
     )
 
 
 # -- sets ------------------------------------------------------------------------------
+# Members are encoded like values.
 
 
-def _decoded_set(c: BaseClient[Any], raws: Iterable[bytes]) -> set[Any]:
+def _decoded_set(c: CommandClient, raws: Iterable[bytes]) -> set[Any]:
     return {v for v in (c.decode_or_miss(r) for r in raws) if v is not MISS}
 
 
-def _decoded_list(c: BaseClient[Any], raws: Iterable[bytes | None]) -> list[Any]:
+def _decoded_list(c: CommandClient, raws: Iterable[bytes | None]) -> list[Any]:
     return [None if r is None else _none_if_miss(c.decode_or_miss(r)) for r in raws]
 
 
@@ -450,139 +499,159 @@ def _none_if_miss(value: Any) -> Any:
     return None if value is MISS else value
 
 
-def cmd_sadd(c: BaseClient[Any], key: Any, *values: Any, version: Any = None, client: Any = None) -> Logic:
+def _as_set(raws: Iterable[bytes] | None, c: CommandClient) -> set[Any]:
+    return _decoded_set(c, raws or [])
+
+
+def _as_list(raws: Iterable[bytes | None] | None, c: CommandClient) -> list[Any]:
+    return _decoded_list(c, raws or [])
+
+
+def _as_member(raw: bytes | None, c: CommandClient, key: Any = None) -> Any:
+    return None if raw is None else _none_if_miss(c.decode_or_miss(raw, key))
+
+
+def cmd_sadd(c: CommandClient, key: Any, *values: Any, version: Any = None, client: Any = None) -> Op[int]:
+    """Add members to the set; how many were new."""
     nkey = c.make_key(key, version=version)
-    return (yield write("sadd", nkey, nkey, *[c.encode(v) for v in values]))
+    return write("sadd", nkey, nkey, *[c.encode(v) for v in values])
 
 
-def cmd_scard(c: BaseClient[Any], key: Any, version: Any = None, client: Any = None) -> Logic:
+def cmd_scard(c: CommandClient, key: Any, version: Any = None, client: Any = None) -> Op[int]:
+    """How many members the set has."""
     nkey = c.make_key(key, version=version)
-    return (yield read("scard", nkey, nkey))
+    return read("scard", nkey, nkey)
 
 
-def _set_algebra(c: BaseClient[Any], command: str, keys: tuple[Any, ...], version: Any) -> Logic:
+def _set_algebra(c: CommandClient, command: str, keys: tuple[Any, ...], version: Any) -> Op[set[Any]]:
     nkeys = [c.make_key(k, version=version) for k in keys]
-    raws = yield read(command, nkeys[0] if nkeys else None, *nkeys)
-    return _decoded_set(c, raws)
+    return read(command, nkeys[0] if nkeys else None, *nkeys).then(_as_set, c)
 
 
 def _set_store(
-    c: BaseClient[Any],
+    c: CommandClient,
     command: str,
     dest: Any,
     keys: tuple[Any, ...],
     dest_version: Any,
     keys_version: Any,
-) -> Logic:
+) -> Op[int]:
     ndest = c.make_key(dest, version=dest_version)
     nkeys = [c.make_key(k, version=keys_version) for k in keys]
-    return (yield write(command, ndest, ndest, *nkeys))
+    return write(command, ndest, ndest, *nkeys)
 
 
-def cmd_sdiff(c: BaseClient[Any], *keys: Any, version: Any = None, client: Any = None) -> Logic:
-    return (yield from _set_algebra(c, "sdiff", keys, version))
+def cmd_sdiff(c: CommandClient, *keys: Any, version: Any = None, client: Any = None) -> Op[set[Any]]:
+    """Members of the first set that no other set has."""
+    return _set_algebra(c, "sdiff", keys, version)
 
 
-def cmd_sinter(c: BaseClient[Any], *keys: Any, version: Any = None, client: Any = None) -> Logic:
-    return (yield from _set_algebra(c, "sinter", keys, version))
+def cmd_sinter(c: CommandClient, *keys: Any, version: Any = None, client: Any = None) -> Op[set[Any]]:
+    """Members every set has."""
+    return _set_algebra(c, "sinter", keys, version)
 
 
-def cmd_sunion(c: BaseClient[Any], *keys: Any, version: Any = None, client: Any = None) -> Logic:
-    return (yield from _set_algebra(c, "sunion", keys, version))
+def cmd_sunion(c: CommandClient, *keys: Any, version: Any = None, client: Any = None) -> Op[set[Any]]:
+    """Members any set has."""
+    return _set_algebra(c, "sunion", keys, version)
 
 
 def cmd_sdiffstore(
-    c: BaseClient[Any],
+    c: CommandClient,
     dest: Any,
     *keys: Any,
     version_dest: Any = None,
     version_keys: Any = None,
     client: Any = None,
-) -> Logic:
-    return (yield from _set_store(c, "sdiffstore", dest, keys, version_dest, version_keys))
+) -> Op[int]:
+    """Store ``sdiff(*keys)`` in ``dest``; its size."""
+    return _set_store(c, "sdiffstore", dest, keys, version_dest, version_keys)
 
 
 def cmd_sinterstore(
-    c: BaseClient[Any], dest: Any, *keys: Any, version: Any = None, client: Any = None
-) -> Logic:
-    return (yield from _set_store(c, "sinterstore", dest, keys, version, version))
+    c: CommandClient, dest: Any, *keys: Any, version: Any = None, client: Any = None
+) -> Op[int]:
+    """Store ``sinter(*keys)`` in ``dest``; its size."""
+    return _set_store(c, "sinterstore", dest, keys, version, version)
 
 
 def cmd_sunionstore(
-    c: BaseClient[Any], destination: Any, *keys: Any, version: Any = None, client: Any = None
-) -> Logic:
-    return (yield from _set_store(c, "sunionstore", destination, keys, version, version))
+    c: CommandClient, destination: Any, *keys: Any, version: Any = None, client: Any = None
+) -> Op[int]:
+    """Store ``sunion(*keys)`` in ``destination``; its size."""
+    return _set_store(c, "sunionstore", destination, keys, version, version)
 
 
 def cmd_smismember(
-    c: BaseClient[Any], key: Any, *members: Any, version: Any = None, client: Any = None
-) -> Logic:
+    c: CommandClient, key: Any, *members: Any, version: Any = None, client: Any = None
+) -> Op[list[bool]]:
+    """For each member, whether the set has it."""
     nkey = c.make_key(key, version=version)
-    flags = yield read("smismember", nkey, nkey, [c.encode(m) for m in members])
+    return read("smismember", nkey, nkey, [c.encode(m) for m in members]).then(_flags)
+
+
+def _flags(flags: Iterable[Any]) -> list[bool]:
     return [bool(f) for f in flags]
 
 
 def cmd_sismember(
-    c: BaseClient[Any], key: Any, member: Any, version: Any = None, client: Any = None
-) -> Logic:
+    c: CommandClient, key: Any, member: Any, version: Any = None, client: Any = None
+) -> Op[bool]:
+    """Whether the set has ``member``."""
     nkey = c.make_key(key, version=version)
-    return bool((yield read("sismember", nkey, nkey, c.encode(member))))
+    return read("sismember", nkey, nkey, c.encode(member)).then(truthy)
 
 
-def cmd_smembers(c: BaseClient[Any], key: Any, version: Any = None, client: Any = None) -> Logic:
+def cmd_smembers(c: CommandClient, key: Any, version: Any = None, client: Any = None) -> Op[set[Any]]:
+    """Every member of the set."""
     nkey = c.make_key(key, version=version)
-    raws = yield read("smembers", nkey, nkey)
-    return _decoded_set(c, raws)
+    return read("smembers", nkey, nkey).then(_as_set, c)
 
 
 def cmd_smove(
-    c: BaseClient[Any],
+    c: CommandClient,
     source: Any,
     destination: Any,
     member: Any,
     version: Any = None,
     client: Any = None,
-) -> Logic:
+) -> Op[bool]:
+    """Move ``member`` from one set to another; True when it was in ``source``."""
     nsource = c.make_key(source, version=version)
     ndest = c.make_key(destination, version=version)
-    return bool((yield write("smove", nsource, nsource, ndest, c.encode(member))))
+    return write("smove", nsource, nsource, ndest, c.encode(member)).then(truthy)
 
 
 def cmd_spop(
-    c: BaseClient[Any], key: Any, count: int | None = None, version: Any = None, client: Any = None
-) -> Logic:
+    c: CommandClient, key: Any, count: int | None = None, version: Any = None, client: Any = None
+) -> Op[Any]:
     """One member (or None) without ``count``; a set of members with it."""
     nkey = c.make_key(key, version=version)
-    result = yield write("spop", nkey, nkey, count)
-    if count is None:
-        return None if result is None else _none_if_miss(c.decode_or_miss(result))
-    return _decoded_set(c, result or [])
+    return write("spop", nkey, nkey, count).then(_as_member if count is None else _as_set, c)
 
 
 def cmd_srandmember(
-    c: BaseClient[Any], key: Any, count: int | None = None, version: Any = None, client: Any = None
-) -> Logic:
+    c: CommandClient, key: Any, count: int | None = None, version: Any = None, client: Any = None
+) -> Op[Any]:
     """One member (or None) without ``count``; a list of members with it."""
     nkey = c.make_key(key, version=version)
-    result = yield read("srandmember", nkey, nkey, count)
-    if count is None:
-        return None if result is None else _none_if_miss(c.decode_or_miss(result))
-    return _decoded_list(c, result or [])
+    return read("srandmember", nkey, nkey, count).then(_as_member if count is None else _as_list, c)
 
 
-def cmd_srem(c: BaseClient[Any], key: Any, *members: Any, version: Any = None, client: Any = None) -> Logic:
+def cmd_srem(c: CommandClient, key: Any, *members: Any, version: Any = None, client: Any = None) -> Op[int]:
+    """Remove members from the set; how many were there."""
     nkey = c.make_key(key, version=version)
-    return (yield write("srem", nkey, nkey, *[c.encode(m) for m in members]))
+    return write("srem", nkey, nkey, *[c.encode(m) for m in members])
 
 
 def cmd_sscan(
-    c: BaseClient[Any],
+    c: CommandClient,
     key: Any,
     match: str | None = None,
     count: int = 10,
     version: Any = None,
     client: Any = None,
-) -> Logic:
+) -> Logic[set[Any]]:
     """All members, by SSCAN; ``match``, a member value, keeps only that member."""
     members: set[Any] = set()
     nkey = c.make_key(key, version=version)
@@ -595,7 +664,7 @@ def cmd_sscan(
             return members
 
 
-def _member_pattern(c: BaseClient[Any], match: Any) -> Any:
+def _member_pattern(c: CommandClient, match: Any) -> Any:
     """SSCAN's MATCH for a member value: encoded as members are, as django-valkey 0.4 does.
 
     Compressed members have no stable bytes to match, so ``match`` is refused then.
@@ -609,7 +678,15 @@ def _member_pattern(c: BaseClient[Any], match: Any) -> Any:
     return c.encode(match)
 
 
-def _sscan(c: BaseClient[Any], key: Any, match: str | None, count: int, version: Any) -> Logic:
+def cmd_sscan_iter(
+    c: CommandClient,
+    key: Any,
+    match: str | None = None,
+    count: int = 10,
+    version: Any = None,
+    client: Any = None,
+) -> Logic[None]:
+    """Each member, by SSCAN; ``match``, a member value, keeps only that member."""
     nkey = c.make_key(key, version=version)
     pattern = _member_pattern(c, match)
     cursor = 0
@@ -621,23 +698,12 @@ def _sscan(c: BaseClient[Any], key: Any, match: str | None, count: int, version:
             return
 
 
-def cmd_sscan_iter(
-    c: BaseClient[Any],
-    key: Any,
-    match: str | None = None,
-    count: int = 10,
-    version: Any = None,
-    client: Any = None,
-) -> Logic:
-    return (yield from _sscan(c, key, match, count, version))
-
-
 # -- hashes ----------------------------------------------------------------------------
 # The hash is ``make_key(name)``; fields are made keys too, as django-valkey 0.4 stores them.
 
 
 def cmd_hset(
-    c: BaseClient[Any],
+    c: CommandClient,
     name: Any,
     key: Any = None,
     value: Any = None,
@@ -645,7 +711,7 @@ def cmd_hset(
     items: list[tuple[Any, Any]] | None = None,
     version: Any = None,
     client: Any = None,
-) -> Logic:
+) -> Op[int]:
     """Set one field, a mapping and/or items; returns how many fields were added."""
     nname = c.make_key(name, version=version)
     pairs: list[Any] = []
@@ -653,24 +719,30 @@ def cmd_hset(
         pairs += [c.make_key(key, version=version), c.encode(value)]
     for field, field_value in list((mapping or {}).items()) + list(items or []):
         pairs += [c.make_key(field, version=version), c.encode(field_value)]
-    return (yield write("hset", nname, nname, items=pairs))
+    return write("hset", nname, nname, items=pairs)
 
 
-def cmd_hget(c: BaseClient[Any], name: Any, key: Any, version: Any = None, client: Any = None) -> Logic:
+def cmd_hget(c: CommandClient, name: Any, key: Any, version: Any = None, client: Any = None) -> Op[Any]:
+    """The value of field ``key`` of the hash, or None."""
     nname = c.make_key(name, version=version)
-    raw = yield read("hget", nname, nname, c.make_key(key, version=version))
-    return None if raw is None else _none_if_miss(c.decode_or_miss(raw, nname))
+    return read("hget", nname, nname, c.make_key(key, version=version)).then(_as_member, c, nname)
 
 
-def cmd_hmget(c: BaseClient[Any], name: Any, *keys: Any, version: Any = None, client: Any = None) -> Logic:
+def cmd_hmget(
+    c: CommandClient, name: Any, *keys: Any, version: Any = None, client: Any = None
+) -> Op[list[Any]]:
+    """The values of the fields ``keys`` (None for a missing one), in order."""
     nname = c.make_key(name, version=version)
-    raws = yield read("hmget", nname, nname, [c.make_key(k, version=version) for k in keys])
-    return _decoded_list(c, raws)
+    return read("hmget", nname, nname, [c.make_key(k, version=version) for k in keys]).then(_as_list, c)
 
 
-def cmd_hgetall(c: BaseClient[Any], name: Any, version: Any = None, client: Any = None) -> Logic:
+def cmd_hgetall(c: CommandClient, name: Any, version: Any = None, client: Any = None) -> Op[dict[Any, Any]]:
+    """Every field of the hash and its value."""
     nname = c.make_key(name, version=version)
-    raw = yield read("hgetall", nname, nname)
+    return read("hgetall", nname, nname).then(_fields, c, nname)
+
+
+def _fields(raw: Mapping[bytes, bytes], c: CommandClient, nname: Any) -> dict[Any, Any]:
     found = {}
     for field, value in raw.items():
         decoded = c.decode_or_miss(value, nname)
@@ -679,39 +751,46 @@ def cmd_hgetall(c: BaseClient[Any], name: Any, version: Any = None, client: Any 
     return found
 
 
-def cmd_hdel(c: BaseClient[Any], name: Any, *keys: Any, version: Any = None, client: Any = None) -> Logic:
+def cmd_hdel(c: CommandClient, name: Any, *keys: Any, version: Any = None, client: Any = None) -> Op[int]:
+    """Delete fields of the hash; how many existed."""
     nname = c.make_key(name, version=version)
-    return (yield write("hdel", nname, nname, *[c.make_key(k, version=version) for k in keys]))
+    return write("hdel", nname, nname, *[c.make_key(k, version=version) for k in keys])
 
 
-def cmd_hlen(c: BaseClient[Any], name: Any, version: Any = None, client: Any = None) -> Logic:
+def cmd_hlen(c: CommandClient, name: Any, version: Any = None, client: Any = None) -> Op[int]:
+    """How many fields the hash has."""
     nname = c.make_key(name, version=version)
-    return (yield read("hlen", nname, nname))
+    return read("hlen", nname, nname)
 
 
-def cmd_hkeys(c: BaseClient[Any], name: Any, version: Any = None, client: Any = None) -> Logic:
+def cmd_hkeys(c: CommandClient, name: Any, version: Any = None, client: Any = None) -> Op[list[Any]]:
+    """The field names of the hash."""
     nname = c.make_key(name, version=version)
-    fields = yield read("hkeys", nname, nname)
+    return read("hkeys", nname, nname).then(_field_names, c)
+
+
+def _field_names(fields: Iterable[bytes], c: CommandClient) -> list[Any]:
     return [c.reverse_key(f.decode()) for f in fields]
 
 
-def cmd_hexists(c: BaseClient[Any], name: Any, key: Any, version: Any = None, client: Any = None) -> Logic:
+def cmd_hexists(c: CommandClient, name: Any, key: Any, version: Any = None, client: Any = None) -> Op[bool]:
+    """Whether the hash has field ``key``."""
     nname = c.make_key(name, version=version)
-    return bool((yield read("hexists", nname, nname, c.make_key(key, version=version))))
+    return read("hexists", nname, nname, c.make_key(key, version=version)).then(truthy)
 
 
 # -- sorted sets -----------------------------------------------------------------------
 # Members are encoded like values; scores are plain numbers.
 
 
-def _members(c: BaseClient[Any], raws: list[Any], withscores: bool) -> list[Any]:
+def _members(raws: list[Any] | None, c: CommandClient, withscores: bool) -> list[Any]:
     if withscores:
-        return [(_none_if_miss(c.decode_or_miss(m)), s) for m, s in raws]
-    return _decoded_list(c, raws)
+        return [(_none_if_miss(c.decode_or_miss(m)), s) for m, s in raws or []]
+    return _decoded_list(c, raws or [])
 
 
 def cmd_zadd(
-    c: BaseClient[Any],
+    c: CommandClient,
     name: Any,
     mapping: Mapping[Any, float],
     nx: bool = False,
@@ -722,66 +801,72 @@ def cmd_zadd(
     lt: bool = False,
     version: Any = None,
     client: Any = None,
-) -> Logic:
+) -> Op[Any]:
+    """Add members with their scores; how many were added (the new score with ``incr``)."""
     nname = c.make_key(name, version=version)
     encoded = {c.encode(m): s for m, s in mapping.items()}
-    return (yield write("zadd", nname, nname, encoded, nx=nx, xx=xx, ch=ch, incr=incr, gt=gt, lt=lt))
+    return write("zadd", nname, nname, encoded, nx=nx, xx=xx, ch=ch, incr=incr, gt=gt, lt=lt)
 
 
-def cmd_zcard(c: BaseClient[Any], name: Any, version: Any = None, client: Any = None) -> Logic:
+def cmd_zcard(c: CommandClient, name: Any, version: Any = None, client: Any = None) -> Op[int]:
+    """How many members the sorted set has."""
     nname = c.make_key(name, version=version)
-    return (yield read("zcard", nname, nname))
+    return read("zcard", nname, nname)
 
 
 def cmd_zcount(
-    c: BaseClient[Any], name: Any, min: Any, max: Any, version: Any = None, client: Any = None
-) -> Logic:
+    c: CommandClient, name: Any, min: Any, max: Any, version: Any = None, client: Any = None
+) -> Op[int]:
+    """How many members score between ``min`` and ``max``."""
     nname = c.make_key(name, version=version)
-    return (yield read("zcount", nname, nname, min, max))
+    return read("zcount", nname, nname, min, max)
 
 
 def cmd_zincrby(
-    c: BaseClient[Any],
+    c: CommandClient,
     name: Any,
     amount: float,
     value: Any,
     version: Any = None,
     client: Any = None,
-) -> Logic:
+) -> Op[float]:
+    """Add ``amount`` to the score of ``value``; the new score."""
     nname = c.make_key(name, version=version)
-    return (yield write("zincrby", nname, nname, amount, c.encode(value)))
+    return write("zincrby", nname, nname, amount, c.encode(value))
 
 
-def _zpop(c: BaseClient[Any], command: str, name: Any, count: int | None, version: Any) -> Logic:
-    nname = c.make_key(name, version=version)
-    raws = yield write(command, nname, nname, count)
-    popped = _members(c, raws or [], withscores=True)
+def _popped(raws: list[Any] | None, c: CommandClient, count: int | None) -> Any:
+    popped = _members(raws, c, withscores=True)
     if count is None:
         return popped[0] if popped else None
     return popped
 
 
 def cmd_zpopmax(
-    c: BaseClient[Any], name: Any, count: int | None = None, version: Any = None, client: Any = None
-) -> Logic:
+    c: CommandClient, name: Any, count: int | None = None, version: Any = None, client: Any = None
+) -> Op[Any]:
     """``(member, score)`` (or None) without ``count``; a list of them with it."""
-    return (yield from _zpop(c, "zpopmax", name, count, version))
+    nname = c.make_key(name, version=version)
+    return write("zpopmax", nname, nname, count).then(_popped, c, count)
 
 
 def cmd_zpopmin(
-    c: BaseClient[Any], name: Any, count: int | None = None, version: Any = None, client: Any = None
-) -> Logic:
-    return (yield from _zpop(c, "zpopmin", name, count, version))
-
-
-def _zrange(c: BaseClient[Any], command: str, name: Any, version: Any, *args: Any, **kwargs: Any) -> Logic:
+    c: CommandClient, name: Any, count: int | None = None, version: Any = None, client: Any = None
+) -> Op[Any]:
+    """``(member, score)`` (or None) without ``count``; a list of them with it."""
     nname = c.make_key(name, version=version)
-    raws = yield read(command, nname, nname, *args, **kwargs)
-    return _members(c, raws, kwargs["withscores"])
+    return write("zpopmin", nname, nname, count).then(_popped, c, count)
+
+
+def _zrange(
+    c: CommandClient, command: str, name: Any, version: Any, *args: Any, **kwargs: Any
+) -> Op[list[Any]]:
+    nname = c.make_key(name, version=version)
+    return read(command, nname, nname, *args, **kwargs).then(_members, c, kwargs["withscores"])
 
 
 def cmd_zrange(
-    c: BaseClient[Any],
+    c: CommandClient,
     name: Any,
     start: int,
     end: int,
@@ -790,17 +875,23 @@ def cmd_zrange(
     score_cast_func: type = float,
     version: Any = None,
     client: Any = None,
-) -> Logic:
-    return (
-        yield from _zrange(
-            c, "zrange", name, version, start, end, desc=desc, withscores=withscores,
-            score_cast_func=score_cast_func,
-        )
-    )  # fmt: skip
+) -> Op[list[Any]]:
+    """Members from rank ``start`` to ``end`` (with their scores with ``withscores``)."""
+    return _zrange(
+        c,
+        "zrange",
+        name,
+        version,
+        start,
+        end,
+        desc=desc,
+        withscores=withscores,
+        score_cast_func=score_cast_func,
+    )
 
 
 def cmd_zrevrange(
-    c: BaseClient[Any],
+    c: CommandClient,
     name: Any,
     start: int,
     end: int,
@@ -808,16 +899,15 @@ def cmd_zrevrange(
     score_cast_func: type = float,
     version: Any = None,
     client: Any = None,
-) -> Logic:
-    return (
-        yield from _zrange(
-            c, "zrevrange", name, version, start, end, withscores=withscores, score_cast_func=score_cast_func
-        )
+) -> Op[list[Any]]:
+    """``zrange`` from the highest score down."""
+    return _zrange(
+        c, "zrevrange", name, version, start, end, withscores=withscores, score_cast_func=score_cast_func
     )
 
 
 def cmd_zrangebyscore(
-    c: BaseClient[Any],
+    c: CommandClient,
     name: Any,
     min: Any,
     max: Any,
@@ -827,17 +917,16 @@ def cmd_zrangebyscore(
     score_cast_func: type = float,
     version: Any = None,
     client: Any = None,
-) -> Logic:
-    return (
-        yield from _zrange(
-            c, "zrangebyscore", name, version, min, max, start=start, num=num, withscores=withscores,
-            score_cast_func=score_cast_func,
-        )
+) -> Op[list[Any]]:
+    """Members scoring from ``min`` to ``max`` (a page of them with ``start`` and ``num``)."""
+    return _zrange(
+        c, "zrangebyscore", name, version, min, max, start=start, num=num, withscores=withscores,
+        score_cast_func=score_cast_func,
     )  # fmt: skip
 
 
 def cmd_zrevrangebyscore(
-    c: BaseClient[Any],
+    c: CommandClient,
     name: Any,
     max: Any,
     min: Any,
@@ -847,67 +936,73 @@ def cmd_zrevrangebyscore(
     score_cast_func: type = float,
     version: Any = None,
     client: Any = None,
-) -> Logic:
-    return (
-        yield from _zrange(
-            c, "zrevrangebyscore", name, version, max, min, start=start, num=num, withscores=withscores,
-            score_cast_func=score_cast_func,
-        )
+) -> Op[list[Any]]:
+    """``zrangebyscore`` from ``max`` down to ``min``."""
+    return _zrange(
+        c, "zrevrangebyscore", name, version, max, min, start=start, num=num, withscores=withscores,
+        score_cast_func=score_cast_func,
     )  # fmt: skip
 
 
 def cmd_zrank(
-    c: BaseClient[Any],
+    c: CommandClient,
     name: Any,
     value: Any,
     withscore: bool = False,
     version: Any = None,
     client: Any = None,
-) -> Logic:
+) -> Op[Any]:
+    """The rank of ``value`` from the lowest score (with its score with ``withscore``)."""
     nname = c.make_key(name, version=version)
     if withscore:
-        return (yield read("zrank", nname, nname, c.encode(value), withscore=True))
-    return (yield read("zrank", nname, nname, c.encode(value)))
+        return read("zrank", nname, nname, c.encode(value), withscore=True)
+    return read("zrank", nname, nname, c.encode(value))
 
 
-def cmd_zrem(c: BaseClient[Any], name: Any, *values: Any, version: Any = None, client: Any = None) -> Logic:
+def cmd_zrem(c: CommandClient, name: Any, *values: Any, version: Any = None, client: Any = None) -> Op[int]:
+    """Remove members; how many were there."""
     nname = c.make_key(name, version=version)
-    return (yield write("zrem", nname, nname, *[c.encode(v) for v in values]))
+    return write("zrem", nname, nname, *[c.encode(v) for v in values])
 
 
 def cmd_zremrangebyscore(
-    c: BaseClient[Any],
+    c: CommandClient,
     name: Any,
     min: Any,
     max: Any,
     version: Any = None,
     client: Any = None,
-) -> Logic:
+) -> Op[int]:
+    """Remove the members scoring from ``min`` to ``max``; how many."""
     nname = c.make_key(name, version=version)
-    return (yield write("zremrangebyscore", nname, nname, min, max))
+    return write("zremrangebyscore", nname, nname, min, max)
 
 
-def cmd_zscore(c: BaseClient[Any], name: Any, value: Any, version: Any = None, client: Any = None) -> Logic:
+def cmd_zscore(c: CommandClient, name: Any, value: Any, version: Any = None, client: Any = None) -> Op[Any]:
+    """The score of ``value``, or None."""
     nname = c.make_key(name, version=version)
-    return (yield read("zscore", nname, nname, c.encode(value)))
+    return read("zscore", nname, nname, c.encode(value))
+
+
+# -- Django's contract -------------------------------------------------------------------
 
 
 def cmd_get_or_set(
-    c: BaseClient[Any],
+    c: CommandClient,
     key: Any,
     default: Any,
     timeout: Any = DEFAULT_TIMEOUT,
     version: Any = None,
     client: Any = None,
-) -> Logic:
+) -> Logic[Any]:
     """The cached value, or ``default`` (called first if callable) added and returned.
 
     Read again after the add, so that a value another caller added first wins.
     """
-    value = yield from cmd_get(c, key, MISS, version)
+    value = yield cmd_get(c, key, MISS, version)
     if value is not MISS:
         return value
     if callable(default):
         default = default()
-    yield from cmd_add(c, key, default, timeout, version)
-    return (yield from cmd_get(c, key, default, version))
+    yield cmd_add(c, key, default, timeout, version)
+    return (yield cmd_get(c, key, default, version))

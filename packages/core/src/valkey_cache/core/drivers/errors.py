@@ -1,15 +1,9 @@
-"""Commands as generators, run by a sync or an async driver.
+"""What a failed call means: an outage, a refusal, or an error of the command itself.
 
-Each cache command is written once, as a generator that yields :class:`Op` (a valkey-py
-call to make) and receives its result; ``drive_sync`` and ``drive_async`` perform the
-calls on a blocking or an asyncio client. Errors from the server are thrown back into
-the generator, so a command can recover (``incr`` beyond 64 bits does); connection
-errors become :class:`ConnectionInterrupted` here, in one place, and are thrown into the
-generator too, so a command spread over several servers may carry on without one (the
-shard and cluster clients do under ``IGNORE_EXCEPTIONS``); uncaught, they reach the caller.
-Refusals (a rejected login, NOPERM, an untrusted TLS certificate) are not outages: they
-are raised at once as :class:`ServerRefused` errors (``refusal``). A write answered
-READONLY reconnects the pool and is retried once (``drop_pool``).
+Connection errors become :class:`ConnectionInterrupted` here, in one place, naming the
+server. Refusals (a rejected login, NOPERM, an untrusted TLS certificate) are not
+outages: they are raised as :class:`ServerRefused` errors (``refusal``). A write answered
+READONLY reconnects the pool (``drop_pool``) and is retried once by the drivers.
 """
 
 from __future__ import annotations
@@ -17,9 +11,8 @@ from __future__ import annotations
 import re
 import socket
 import ssl
-from collections.abc import AsyncIterator, Callable, Generator, Iterator
-from types import CoroutineType
-from typing import Any, NamedTuple, NoReturn
+from collections.abc import Iterator
+from typing import Any, NoReturn
 
 from valkey.exceptions import (
     AuthenticationError,
@@ -35,6 +28,7 @@ from valkey.exceptions import ConnectionError as ValkeyConnectionError
 from valkey.exceptions import TimeoutError as ValkeyTimeoutError
 
 from ..breaker import CircuitOpenError
+from ..commands.ops import BATCH, PIPELINE, Op
 from ..exceptions import (
     AuthenticationFailed,
     CertificateNotTrusted,
@@ -58,88 +52,6 @@ CONNECTION_ERRORS: tuple[type[BaseException], ...] = (
     CircuitOpenError,
 )
 
-PIPELINE = "__pipeline__"
-BATCH = "__batch__"
-_SPECIAL = frozenset({PIPELINE, BATCH})
-
-
-class Op(NamedTuple):
-    method: str
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any]
-    write: bool
-    route: Any = None
-    io: bool = True
-
-
-class Emit(NamedTuple):
-    """Yielded by iterator commands: a value for the caller, not a call to make."""
-
-    value: Any
-
-
-def read(method: str, route: Any, /, *args: Any, **kwargs: Any) -> Op:
-    return Op(method, args, kwargs, False, route)
-
-
-def write(method: str, route: Any, /, *args: Any, **kwargs: Any) -> Op:
-    return Op(method, args, kwargs, True, route)
-
-
-def pipeline(ops: list[Op], *, write: bool = True, route: Any = None, transaction: bool = False) -> Op:
-    """One round trip for several calls; the result is the list of their results."""
-    return Op(PIPELINE, (ops, transaction), {}, write, route)
-
-
-def local(method: str, route: Any, /, *args: Any, **kwargs: Any) -> Op:
-    """A call that does no I/O (e.g. creating a lock object), not awaited on asyncio."""
-    return Op(method, args, kwargs, True, route, False)
-
-
-Logic = Generator[Any, Any, Any]
-Connect = Callable[[Op], Any]
-
-
-def batch(method: str, route: Any, argsets: list[tuple[Any, ...]], /, **kwargs: Any) -> Op:
-    """One round trip of the same write command for each argument tuple (e.g. SET PX)."""
-    return Op(BATCH, (method, argsets), kwargs, True, route)
-
-
-def _call_sync(conn: Any, op: Op) -> Any:
-    if op.method == BATCH:
-        method, argsets = op.args
-        pipe = conn.pipeline(transaction=False)
-        command = getattr(pipe, method)
-        for args in argsets:
-            command(*args, **op.kwargs)
-        return pipe.execute()
-    if op.method == PIPELINE:
-        ops, transaction = op.args
-        pipe = conn.pipeline(transaction=transaction)
-        for sub in ops:
-            getattr(pipe, sub.method)(*sub.args, **sub.kwargs)
-        return pipe.execute()
-    return getattr(conn, op.method)(*op.args, **op.kwargs)
-
-
-async def _call_async(conn: Any, op: Op) -> Any:
-    if op.method == BATCH:
-        method, argsets = op.args
-        pipe = conn.pipeline(transaction=False)
-        command = getattr(pipe, method)
-        for args in argsets:
-            command(*args, **op.kwargs)
-        return await pipe.execute()
-    if op.method == PIPELINE:
-        ops, transaction = op.args
-        pipe = conn.pipeline(transaction=transaction)
-        for sub in ops:
-            getattr(pipe, sub.method)(*sub.args, **sub.kwargs)
-        return await pipe.execute()
-    result = getattr(conn, op.method)(*op.args, **op.kwargs)
-    return await result if op.io else result
-
-
 _DENIED_COMMAND = re.compile(r"run the '([^']+)' command")
 _CERTIFICATE_FAILED = "certificate verify failed"
 #: What to do about a command an ACL rule denies, named in the error.
@@ -158,7 +70,7 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         link = link.__cause__ or link.__context__
 
 
-def op_name(op: Op | str | None) -> str:
+def op_name(op: Op[Any] | str | None) -> str:
     """The Valkey command an op sends (``MGET`` for ``execute_command('MGET', ...)``)."""
     if op is None:
         return "a command"
@@ -176,7 +88,7 @@ def op_name(op: Op | str | None) -> str:
 def refusal(
     exc: BaseException,
     conn: Any = None,
-    op: Op | str | None = None,
+    op: Op[Any] | str | None = None,
     *,
     server: str | None = None,
     user: str | None = None,
@@ -243,7 +155,7 @@ def _outage(exc: BaseException, conn: Any) -> ConnectionInterrupted:
     return error
 
 
-def raise_outage(exc: Exception, conn: Any, op: Op | str | None = None) -> NoReturn:
+def raise_outage(exc: Exception, conn: Any, op: Op[Any] | str | None = None) -> NoReturn:
     """Re-raise ``exc``: a refusal as its :class:`ServerRefused`, an outage as
     :class:`ConnectionInterrupted` naming ``conn``, anything else unchanged."""
     if isinstance(exc, ConnectionInterrupted):
@@ -258,8 +170,10 @@ def raise_outage(exc: Exception, conn: Any, op: Op | str | None = None) -> NoRet
     raise _outage(exc, conn) from exc
 
 
-def _thrown(conn: Any, exc: Exception, op: Op | None = None) -> Exception:
-    """What to throw into the generator for a failed call; raises a refusal or anything else."""
+def classify(conn: Any, exc: Exception, op: Op[Any] | None = None) -> Exception:
+    """The error a failed call stands for: an outage (:class:`ConnectionInterrupted`) or
+    the server's answer (``ResponseError``), which a command may handle; a refusal, or any
+    other exception, is raised here."""
     refused = refusal(exc, conn, op)
     if refused is not None:
         raise refused from exc
@@ -287,137 +201,3 @@ async def adrop_pool(conn: Any) -> bool:
         return False
     await pool.disconnect()
     return True
-
-
-def fixed_or_routed(fixed: Any, op: Op, connect: Connect) -> Any:
-    """The connection passed as ``client`` for ``op``; a call addressed to one server of
-    several, or listing them (shard and cluster fan-out), keeps its own route."""
-    from .routes import ALL_NODES, Node
-
-    route = op.route
-    if route is ALL_NODES or isinstance(route, Node):
-        return connect(op)
-    return fixed
-
-
-def drive_sync(gen: Logic, connect: Connect, conn: Any = None) -> Any:
-    """Run a command generator to its return value on a blocking client; every call on
-    ``conn`` when it is given (django-valkey's ``client`` argument)."""
-    fixed = conn
-    try:
-        op = next(gen)
-        while True:
-            conn = connect(op) if fixed is None else fixed_or_routed(fixed, op, connect)
-            try:
-                if op.method not in _SPECIAL:
-                    result = getattr(conn, op.method)(*op.args, **op.kwargs)
-                else:
-                    result = _call_sync(conn, op)
-            except ReadOnlyError:
-                # A primary demoted under its address: reconnect, wherever it points now.
-                try:
-                    if not drop_pool(conn):
-                        raise
-                    result = _call_sync(conn, op)
-                except Exception as again:
-                    op = gen.throw(_thrown(conn, again, op))
-                    continue
-            except Exception as exc:
-                op = gen.throw(_thrown(conn, exc, op))
-                continue
-            op = gen.send(result)
-    except StopIteration as stop:
-        return stop.value
-    except Exception as exc:
-        raise_outage(exc, conn)
-
-
-async def drive_async(gen: Logic, connect: Callable[[Op], Any], conn: Any = None) -> Any:
-    """Run a command generator on an asyncio client.
-
-    ``connect(op)`` returns the client, or a coroutine that gives it (awaited only then,
-    so the usual case, a client already connected on this loop, costs no coroutine).
-    ``conn``, when given, takes every call.
-    """
-    fixed = conn
-    try:
-        op = next(gen)
-        while True:
-            conn = connect(op) if fixed is None else fixed_or_routed(fixed, op, connect)
-            if type(conn) is CoroutineType:
-                conn = await conn
-            try:
-                if op.method not in _SPECIAL:
-                    result = getattr(conn, op.method)(*op.args, **op.kwargs)
-                    if op.io:
-                        result = await result
-                else:
-                    result = await _call_async(conn, op)
-            except ReadOnlyError:
-                try:
-                    if not await adrop_pool(conn):
-                        raise
-                    result = await _call_async(conn, op)
-                except Exception as again:
-                    op = gen.throw(_thrown(conn, again, op))
-                    continue
-            except Exception as exc:
-                op = gen.throw(_thrown(conn, exc, op))
-                continue
-            op = gen.send(result)
-    except StopIteration as stop:
-        return stop.value
-    except Exception as exc:
-        raise_outage(exc, conn)
-
-
-def iterate_sync(gen: Logic, connect: Connect, conn: Any = None) -> Iterator[Any]:
-    """Run an iterator command: yields what it emits, performs what it asks."""
-    fixed = conn
-    send: Any = None
-    error: Exception | None = None
-    try:
-        while True:
-            try:
-                item = gen.send(send) if error is None else gen.throw(error)
-            except StopIteration:
-                return
-            error = None
-            if isinstance(item, Emit):
-                send = None
-                yield item.value
-                continue
-            conn = connect(item) if fixed is None else fixed_or_routed(fixed, item, connect)
-            try:
-                send = _call_sync(conn, item)
-            except Exception as exc:
-                error = _thrown(conn, exc, item)
-    except Exception as exc:
-        raise_outage(exc, conn)
-
-
-async def iterate_async(gen: Logic, connect: Callable[[Op], Any], conn: Any = None) -> AsyncIterator[Any]:
-    """:func:`iterate_sync` on an asyncio client."""
-    fixed = conn
-    send: Any = None
-    error: Exception | None = None
-    try:
-        while True:
-            try:
-                item = gen.send(send) if error is None else gen.throw(error)
-            except StopIteration:
-                return
-            error = None
-            if isinstance(item, Emit):
-                send = None
-                yield item.value
-                continue
-            conn = connect(item) if fixed is None else fixed_or_routed(fixed, item, connect)
-            if type(conn) is CoroutineType:
-                conn = await conn
-            try:
-                send = await _call_async(conn, item)
-            except Exception as exc:
-                error = _thrown(conn, exc, item)
-    except Exception as exc:
-        raise_outage(exc, conn)

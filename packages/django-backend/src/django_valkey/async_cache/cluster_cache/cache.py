@@ -9,10 +9,10 @@ from ...cluster_cache.commands import AsyncClusterBackendCommands
 from .client import AsyncDefaultClusterClient
 
 
-class AsyncClusterValkeyCache(
+class AsyncClusterValkeyCache(  # type: ignore[misc]
     BaseValkeyCache[AsyncDefaultClusterClient, AsyncValkeyCluster],
-    AsyncClusterBackendCommands,
     AsyncBackendCommands,
+    AsyncClusterBackendCommands,
 ):
     DEFAULT_CLIENT_CLASS = "django_valkey.async_cache.cluster_cache.client.AsyncDefaultClusterClient"
 

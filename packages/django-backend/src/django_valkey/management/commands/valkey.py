@@ -146,7 +146,7 @@ class Command(BaseCommand):
             options, f"Delete every key matching {str(match)!r} in {where}?"
         ):
             return
-        delete = getattr(cache.client, "_delete_command", "unlink")
+        delete = getattr(cache.client, "delete_command", "unlink")
         total = 0
         for node, batch in self._scan(cache, server, options, "delete_pattern"):
             if dry_run:

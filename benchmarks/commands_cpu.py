@@ -1,0 +1,254 @@
+"""The core's CPU cost per call of every single-key command, on a stub connection.
+
+For each declared one-step command, ``raw`` is the valkey-py call the command makes
+(the same method and arguments, built once beforehand) on a stub that answers at once;
+``ours`` is the ``Cache`` (or ``AsyncCache``) method on the same stub. The difference is
+what the core adds: key making, encoding, the driver, finishing the reply. Rounds are
+interleaved; medians of CPU time. No server, so no I/O and little noise::
+
+    uv run python benchmarks/commands_cpu.py                 # table
+    uv run python benchmarks/commands_cpu.py --markdown      # for docs/benchmarks.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import pickle
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from _bench import markdown_table, median, rotated, text_table, time_sync
+
+from valkey_cache.core import AsyncCache, Cache
+from valkey_cache.core.commands import standard
+from valkey_cache.core.commands.ops import Op
+
+#: The target of issue 11: at most this much CPU added per single-key command.
+TARGET_US = 1.0
+
+VALUE = pickle.dumps({"id": 1, "name": "user"})
+#: What the stub answers per valkey-py method (anything else: 1).
+REPLIES: dict[str, Any] = {
+    "get": VALUE,
+    "set": True,
+    "ttl": 5,
+    "pttl": 5000,
+    "smembers": {b"1"},
+    "srandmember": b"1",
+    "spop": b"1",
+    "hget": b"1",
+    "hgetall": {b"b:1:f": b"1"},
+    "hkeys": [b"b:1:f"],
+    "hmget": [b"1"],
+    "zrange": [b"1"],
+    "zrevrange": [b"1"],
+    "zrangebyscore": [b"1"],
+    "zrevrangebyscore": [b"1"],
+    "zpopmin": [(b"1", 1.0)],
+    "zpopmax": [(b"1", 1.0)],
+    "zscore": 1.0,
+    "zincrby": 2.0,
+    "zrank": 0,
+    "smismember": [1],
+    "evalsha": 2,
+    "rename": True,
+}
+
+#: command -> (args, kwargs) of the call measured.
+CASES: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
+    "get": (("k",), {}),
+    "set": (("k", 1), {"timeout": 300}),
+    "add": (("k", 1), {"timeout": 300}),
+    "delete": (("k",), {}),
+    "has_key": (("k",), {}),
+    "incr": (("n",), {}),
+    "decr": (("n",), {}),
+    "touch": (("k", 60), {}),
+    "incr_version": (("k",), {}),
+    "ttl": (("k",), {}),
+    "pttl": (("k",), {}),
+    "expire": (("k", 60), {}),
+    "pexpire": (("k", 60000), {}),
+    "expire_at": (("k", 2_000_000_000), {}),
+    "pexpire_at": (("k", 2_000_000_000_000), {}),
+    "persist": (("k",), {}),
+    "sadd": (("s", 1), {}),
+    "scard": (("s",), {}),
+    "sismember": (("s", 1), {}),
+    "smismember": (("s", 1), {}),
+    "smembers": (("s",), {}),
+    "spop": (("s",), {}),
+    "srandmember": (("s",), {}),
+    "srem": (("s", 1), {}),
+    "hset": (("h", "f", 1), {}),
+    "hget": (("h", "f"), {}),
+    "hmget": (("h", "f"), {}),
+    "hgetall": (("h",), {}),
+    "hdel": (("h", "f"), {}),
+    "hlen": (("h",), {}),
+    "hkeys": (("h",), {}),
+    "hexists": (("h", "f"), {}),
+    "zadd": (("z", {1: 1.0}), {}),
+    "zcard": (("z",), {}),
+    "zcount": (("z", 0, 10), {}),
+    "zincrby": (("z", 1.0, 1), {}),
+    "zpopmax": (("z",), {}),
+    "zpopmin": (("z",), {}),
+    "zrange": (("z", 0, -1), {}),
+    "zrevrange": (("z", 0, -1), {}),
+    "zrangebyscore": (("z", 0, 10), {}),
+    "zrevrangebyscore": (("z", 10, 0), {}),
+    "zrank": (("z", 1), {}),
+    "zrem": (("z", 1), {}),
+    "zremrangebyscore": (("z", 0, 10), {}),
+    "zscore": (("z", 1), {}),
+}
+
+
+class Stub:
+    """Stands in for ``valkey.Valkey`` (via ``BASE_CLIENT_CLASS``): every method answers at once."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        reply = REPLIES.get(name, 1)
+
+        def method(*args: Any, **kwargs: Any) -> Any:
+            return reply
+
+        self.__dict__[name] = method
+        return method
+
+
+class AsyncStub(Stub):
+    """The asyncio twin of :class:`Stub`."""
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        reply = REPLIES.get(name, 1)
+
+        async def method(*args: Any, **kwargs: Any) -> Any:
+            return reply
+
+        self.__dict__[name] = method
+        return method
+
+
+def raw_call(cache: Cache, command: str) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
+    """The valkey-py call ``command`` makes for its case."""
+    args, kwargs = CASES[command]
+    step = getattr(standard, f"cmd_{command}")(cache.client, *args, **kwargs)
+    assert isinstance(step, Op), f"{command} is not a one-step command"
+    return step.method, step.args, step.kwargs
+
+
+def sync_runs(cache: Cache, stub: Stub, command: str) -> tuple[Callable[[int], None], Callable[[int], None]]:
+    method, rargs, rkwargs = raw_call(cache, command)
+    raw_method = getattr(stub, method)
+    ours = getattr(cache, command)
+    args, kwargs = CASES[command]
+
+    def raw(n: int) -> None:
+        for _ in range(n):
+            raw_method(*rargs, **rkwargs)
+
+    def mine(n: int) -> None:
+        for _ in range(n):
+            ours(*args, **kwargs)
+
+    return raw, mine
+
+
+def async_runs(
+    cache: Cache, acache: AsyncCache, stub: AsyncStub, command: str
+) -> tuple[Callable[[int], Any], Callable[[int], Any]]:
+    method, rargs, rkwargs = raw_call(cache, command)
+    raw_method = getattr(stub, method)
+    ours = getattr(acache, command)
+    args, kwargs = CASES[command]
+
+    async def raw(n: int) -> None:
+        for _ in range(n):
+            await raw_method(*rargs, **rkwargs)
+
+    async def mine(n: int) -> None:
+        for _ in range(n):
+            await ours(*args, **kwargs)
+
+    return raw, mine
+
+
+def cpu_of_async(loop: asyncio.AbstractEventLoop, run: Callable[[int], Any], n: int) -> float:
+    return time_sync(lambda k: loop.run_until_complete(run(k)), n)[1] / n
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rounds", type=int, default=9)
+    parser.add_argument("--ops", type=int, default=3000)
+    parser.add_argument("--markdown", action="store_true")
+    args = parser.parse_args(argv)
+    url = "valkey://127.0.0.1:1"  # never connected to: the stub stands in
+    cache = Cache(url, key_prefix="b", options={"BASE_CLIENT_CLASS": Stub})
+    acache = AsyncCache(url, key_prefix="b", options={"BASE_CLIENT_CLASS": AsyncStub})
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(acache.get("k"))  # connect this loop's client to its stub
+    cache.get("k")
+
+    async def this_loops_stub() -> Any:
+        return await acache.client.get_client()
+
+    stub, astub = cache.client._clients[0], loop.run_until_complete(this_loops_stub())
+    runs = {c: (sync_runs(cache, stub, c), async_runs(cache, acache, astub, c)) for c in CASES}
+    samples: dict[str, dict[str, list[float]]] = {
+        c: {k: [] for k in ("raw", "ours", "araw", "aours")} for c in CASES
+    }
+    for index in range(args.rounds):
+        for command in rotated(list(CASES), index):
+            (raw, mine), (araw, amine) = runs[command]
+            samples[command]["raw"].append(time_sync(raw, args.ops)[1] / args.ops)
+            samples[command]["ours"].append(time_sync(mine, args.ops)[1] / args.ops)
+            samples[command]["araw"].append(cpu_of_async(loop, araw, args.ops))
+            samples[command]["aours"].append(cpu_of_async(loop, amine, args.ops))
+    loop.close()
+    header = [
+        "command",
+        "raw µs",
+        "Cache µs",
+        "added µs",
+        "async raw µs",
+        "AsyncCache µs",
+        "added µs (async)",
+    ]
+    rows = []
+    worst = 0.0
+    for command, s in samples.items():
+        raw, ours, araw, aours = (median(s[k]) * 1e6 for k in ("raw", "ours", "araw", "aours"))
+        worst = max(worst, ours - raw, aours - araw)
+        rows.append(
+            [
+                command,
+                f"{raw:.2f}",
+                f"{ours:.2f}",
+                f"{ours - raw:+.2f}",
+                f"{araw:.2f}",
+                f"{aours:.2f}",
+                f"{aours - araw:+.2f}",
+            ]
+        )
+    print(
+        f"CPU per call on a stub connection (medians of {args.rounds} interleaved rounds"
+        f" x {args.ops} calls):\n"
+    )
+    print(markdown_table(header, rows) if args.markdown else text_table(header, rows))
+    verdict = "met" if worst <= TARGET_US else "MISSED"
+    print(f"\nlargest added cost: {worst:+.2f} µs per call (target <= {TARGET_US:.1f} µs: {verdict})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""The blocking driver: performs a command's ops on valkey-py's ``Valkey`` (or cluster) client.
+
+``client`` is the cache client running the command: ``client._connection_for(op)`` is
+the connection for an op, decided by its topology. ``fixed``, when given, is
+django-valkey's ``client`` argument: the connection every call uses.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from types import GeneratorType
+from typing import Any, TypeVar
+
+from valkey.exceptions import ReadOnlyError, ResponseError
+
+from ..commands.declare import Command, make_function
+from ..commands.ops import BATCH, PIPELINE, SPECIAL, Emit, Logic, Op, Step
+from ..commands.routes import ALL_NODES, Node
+from ..exceptions import ConnectionInterrupted, ServerRefused
+from .errors import classify, drop_pool, raise_outage
+
+R = TypeVar("R")
+
+
+def connection(client: Any, op: Op[Any], fixed: Any) -> Any:
+    """The connection ``op`` runs on: ``fixed`` when given, unless the op names its server
+    (a shard or cluster node, for a command visiting every server)."""
+    if fixed is None:
+        return client._connection_for(op)
+    route = op.route
+    if route is ALL_NODES or isinstance(route, Node):
+        return client._connection_for(op)
+    return fixed
+
+
+def call(conn: Any, op: Op[Any]) -> Any:
+    """The raw reply of ``op`` on ``conn``."""
+    method = op.method
+    if method not in SPECIAL:
+        return getattr(conn, method)(*op.args, **op.kwargs)
+    if method == BATCH:
+        name, argsets = op.args
+        pipe = conn.pipeline(transaction=False)
+        command = getattr(pipe, name)
+        for args in argsets:
+            command(*args, **op.kwargs)
+        return pipe.execute()
+    assert method == PIPELINE
+    ops, transaction = op.args
+    pipe = conn.pipeline(transaction=transaction)
+    for sub in ops:
+        getattr(pipe, sub.method)(*sub.args, **sub.kwargs)
+    return pipe.execute()
+
+
+def perform(client: Any, op: Op[R], fixed: Any = None) -> R:
+    """The result of ``op``: its reply, finished. A write answered READONLY reconnects and
+    is tried once more; a server error goes to the op's ``recover`` if it has one;
+    otherwise errors are raised, outages as :class:`ConnectionInterrupted`."""
+    try:
+        conn = client._connection_for(op) if fixed is None else connection(client, op, fixed)
+    except Exception as exc:
+        raise_outage(exc, None, op)
+    try:
+        method = op.method
+        reply = call(conn, op) if method in SPECIAL else getattr(conn, method)(*op.args, **op.kwargs)
+    except ReadOnlyError as exc:
+        # A primary demoted under its address: reconnect, wherever it points now.
+        if not drop_pool(conn):
+            return _failed(client, op, fixed, conn, exc)  # type: ignore[no-any-return]
+        try:
+            reply = call(conn, op)
+        except Exception as again:
+            return _failed(client, op, fixed, conn, again)  # type: ignore[no-any-return]
+    except Exception as exc:
+        return _failed(client, op, fixed, conn, exc)  # type: ignore[no-any-return]
+    finish = op.finish
+    return reply if finish is None else finish(reply, *op.finish_args)  # type: ignore[no-any-return]
+
+
+def _failed(client: Any, op: Op[Any], fixed: Any, conn: Any, exc: Exception) -> Any:
+    error = classify(conn, exc, op)
+    if op.recover is not None and not isinstance(error, ConnectionInterrupted):
+        return run(op.recover(error, *op.recover_args), client, fixed)
+    raise error from exc
+
+
+def run(step: Step[R], client: Any, fixed: Any = None) -> R:
+    """Run a command (one op, or a generator of them) to its result."""
+    if isinstance(step, Op):
+        return perform(client, step, fixed)
+    gen: Logic[R] = step
+    try:
+        op = next(gen)
+        while True:
+            try:
+                result = perform(client, op, fixed)
+            except ServerRefused:
+                raise
+            except (ConnectionInterrupted, ResponseError) as error:
+                op = gen.throw(error)
+                continue
+            op = gen.send(result)
+    except StopIteration as stop:
+        return stop.value  # type: ignore[no-any-return]
+
+
+def iterate(gen: Logic[None], client: Any, fixed: Any = None) -> Iterator[Any]:
+    """Run an iterator command: yields what it emits, performs what it asks."""
+    send: Any = None
+    error: Exception | None = None
+    while True:
+        try:
+            item = gen.send(send) if error is None else gen.throw(error)
+        except StopIteration:
+            return
+        error = None
+        if isinstance(item, Emit):
+            send = None
+            yield item.value
+            continue
+        try:
+            send = perform(client, item, fixed)
+        except ServerRefused:
+            raise
+        except (ConnectionInterrupted, ResponseError) as exc:
+            error = exc
+
+
+def methods(declaration: Command[Any, Any]) -> list[tuple[str, Callable[..., Any]]]:
+    """The blocking client's method for ``declaration``: runs the command here."""
+    if declaration.iterator:
+        body = "return _iterate(_logic(self, {args}), self, {fixed})"
+    else:
+        body = (
+            "step = _logic(self, {args})\n"
+            "    if type(step) is not _Generator:\n"
+            "        return _perform(self, step, {fixed})\n"
+            "    return _run(step, self, {fixed})"
+        )
+    scope = {
+        "_logic": declaration.logic,
+        "_Generator": GeneratorType,
+        "_perform": perform,
+        "_run": run,
+        "_iterate": iterate,
+    }
+    return [(declaration.name, make_function(declaration, declaration.name, body, scope))]
