@@ -23,7 +23,14 @@ from valkey_cache.core.commands.declare import declared
 SYNC_BACKENDS = (ValkeyCache, ClusterValkeyCache)
 ASYNC_BACKENDS = (AsyncValkeyCache, AsyncClusterValkeyCache)
 #: Methods the backends write by hand, for Django's own rules.
-DJANGO_RULES = {"get_or_set", "delete_many", "aget_or_set", "adelete_many"}
+DJANGO_RULES = {
+    "get_or_set",
+    "delete_many",
+    "delete_pattern",
+    "aget_or_set",
+    "adelete_many",
+    "adelete_pattern",
+}
 
 
 def params(function: Any, drop: tuple[str, ...] = ()) -> list[str]:

@@ -34,6 +34,11 @@ class AsyncBackendCommands(AsyncSide, Commands, BaseCache):  # type: ignore[misc
     client: Any
     _config: CacheConfig
 
+    if TYPE_CHECKING:
+
+        @property
+        def _default_scan_itersize(self) -> int: ...
+
     async def get_or_set(  # type: ignore[override]
         self, key: Any, default: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
     ) -> Any:
@@ -64,6 +69,16 @@ class AsyncBackendCommands(AsyncSide, Commands, BaseCache):  # type: ignore[misc
     async def adelete_many(self, keys: Iterable[Any], version: Any = None) -> Any:
         """:meth:`delete_many` under Django's async name."""
         return await self.delete_many(keys, version)
+
+    async def delete_pattern(self, *args: Any, **kwargs: Any) -> int:
+        """Delete the keys matching a pattern (``itersize`` defaults to ``SCAN_ITERSIZE``);
+        on the client's ``adelete_pattern``, as django-valkey 0.4 calls it."""
+        kwargs.setdefault("itersize", self._default_scan_itersize)
+        return await self.client.adelete_pattern(*args, **kwargs)  # type: ignore[no-any-return]
+
+    async def adelete_pattern(self, *args: Any, **kwargs: Any) -> int:
+        """:meth:`delete_pattern` under Django's async name."""
+        return await self.delete_pattern(*args, **kwargs)
 
     def close(self, **kwargs: Any) -> Awaitable[None]:  # type: ignore[override]
         """With ``CLOSE_CONNECTION``, release idle connections; safe from sync code."""

@@ -54,7 +54,9 @@ class BaseValkeyCache(BaseCache, Generic[Client, Backend]):
         try:
             config = cache_config(type(self), server, params)
             self._config: CacheConfig = config
-            self.client = self._build_client(config.client_class, config.params)
+            # Stored behind the ``client`` property, not through it, so that a test that
+            # patches ``ValkeyCache.client`` on the class is seen by caches it makes meanwhile.
+            self._client = self._build_client(config.client_class, config.params)
         except ConfigurationError as exc:
             raise ImproperlyConfigured(improperly_configured(server, params, exc)) from exc
 

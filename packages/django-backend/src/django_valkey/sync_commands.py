@@ -36,6 +36,11 @@ class BackendCommands(Commands, BaseCache):  # type: ignore[misc]
     _config: CacheConfig
     _build_client: Callable[[type[Any], dict[str, Any]], Any]
 
+    if TYPE_CHECKING:
+
+        @property
+        def _default_scan_itersize(self) -> int: ...
+
     def get_or_set(  # type: ignore[override]
         self, key: Any, default: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
     ) -> Any:
@@ -55,6 +60,16 @@ class BackendCommands(Commands, BaseCache):  # type: ignore[misc]
         if not keys:
             return None
         return self.client.delete_many(keys, version=version, client=client)
+
+    def delete_pattern(self, *args: Any, **kwargs: Any) -> int:
+        """Delete the keys matching a pattern (``itersize`` defaults to ``SCAN_ITERSIZE``)."""
+        kwargs.setdefault("itersize", self._default_scan_itersize)
+        return self.client.delete_pattern(*args, **kwargs)  # type: ignore[no-any-return]
+
+    async def adelete_pattern(self, *args: Any, **kwargs: Any) -> int:
+        """:meth:`delete_pattern` on the asyncio client."""
+        kwargs.setdefault("itersize", self._default_scan_itersize)
+        return await self.async_client.delete_pattern(*args, **kwargs)  # type: ignore[no-any-return]
 
     def close(self, **kwargs: Any) -> None:
         """With ``CLOSE_CONNECTION``, release this cache's idle connections (sync and async)."""
