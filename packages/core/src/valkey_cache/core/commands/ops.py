@@ -25,26 +25,48 @@ SPECIAL = frozenset({PIPELINE, BATCH})
 class Op(Generic[R]):
     """One valkey-py call: ``conn.<method>(*args, **kwargs)`` on the connection of ``route``.
 
-    Made by :class:`read`, :class:`write` (the primary must take it), :func:`pipeline`,
-    :func:`batch` or :class:`local` (no I/O: not awaited on asyncio).
+    Made by :func:`read`, :func:`write` (the primary must take it), :func:`pipeline`,
+    :func:`batch` or :func:`local` (``io`` False: no I/O, not awaited on asyncio).
     ``finish(reply, *finish_args)`` turns the reply into the command's result;
     ``recover(error, *recover_args)`` (a command of its own) runs instead when the
     server answers with an error.
+
+    One class with every attribute in a slot: the drivers' attribute reads then stay
+    specialized by the interpreter (subclasses or class-level defaults would not).
     """
 
-    write: bool = True
-    io: bool = True
-    # Defaults on the class: an op made and sent at once stores only what it sends.
-    finish: Callable[..., Any] | None = None
-    finish_args: tuple[Any, ...] = ()
-    recover: Callable[..., Any] | None = None
-    recover_args: tuple[Any, ...] = ()
+    __slots__ = (
+        "args",
+        "finish",
+        "finish_args",
+        "io",
+        "kwargs",
+        "method",
+        "recover",
+        "recover_args",
+        "route",
+        "write",
+    )
 
-    def __init__(self, method: str, route: Any, /, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        method: str,
+        route: Any,
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        write: bool,
+        io: bool = True,
+    ) -> None:
         self.method = method
         self.route = route
         self.args = args
         self.kwargs = kwargs
+        self.write = write
+        self.io = io
+        self.finish: Callable[..., Any] | None = None
+        self.finish_args: tuple[Any, ...] = ()
+        self.recover: Callable[..., Any] | None = None
+        self.recover_args: tuple[Any, ...] = ()
 
     def then(self, finish: Callable[..., R2], *args: Any) -> Op[R2]:
         """Make the result ``finish(reply, *args)``; after an earlier ``then``, ``finish``
@@ -63,7 +85,7 @@ class Op(Generic[R]):
 
     def routed(self, route: Any) -> Op[R]:
         """The same call on the connection of ``route``."""
-        op: Op[R] = type(self)(self.method, route, *self.args, **self.kwargs)
+        op: Op[R] = Op(self.method, route, self.args, self.kwargs, self.write, self.io)
         op.finish, op.finish_args = self.finish, self.finish_args
         op.recover, op.recover_args = self.recover, self.recover_args
         return op
@@ -72,20 +94,37 @@ class Op(Generic[R]):
         return f"<Op {self.method} {'write' if self.write else 'read'} route={self.route!r}>"
 
 
-class read(Op[Any]):
+_new = object.__new__
+
+
+def _op(
+    method: str, route: Any, args: tuple[Any, ...], kwargs: dict[str, Any], write: bool, io: bool
+) -> Op[Any]:
+    op: Op[Any] = _new(Op)
+    op.method, op.route, op.args, op.kwargs, op.write, op.io = method, route, args, kwargs, write, io
+    op.finish, op.finish_args, op.recover, op.recover_args = None, (), None, ()
+    return op
+
+
+def read(method: str, route: Any, /, *args: Any, **kwargs: Any) -> Op[Any]:
     """A call that a replica may answer: ``read(method, route, *args, **kwargs)``."""
+    op: Op[Any] = _new(Op)
+    op.method, op.route, op.args, op.kwargs, op.write, op.io = method, route, args, kwargs, False, True
+    op.finish, op.finish_args, op.recover, op.recover_args = None, (), None, ()
+    return op
 
-    write = False
 
-
-class write(Op[Any]):
+def write(method: str, route: Any, /, *args: Any, **kwargs: Any) -> Op[Any]:
     """A call that the primary must take: ``write(method, route, *args, **kwargs)``."""
+    op: Op[Any] = _new(Op)
+    op.method, op.route, op.args, op.kwargs, op.write, op.io = method, route, args, kwargs, True, True
+    op.finish, op.finish_args, op.recover, op.recover_args = None, (), None, ()
+    return op
 
 
-class local(Op[Any]):
+def local(method: str, route: Any, /, *args: Any, **kwargs: Any) -> Op[Any]:
     """A call that does no I/O (e.g. creating a lock object), not awaited on asyncio."""
-
-    io = False
+    return _op(method, route, args, kwargs, True, False)
 
 
 class _Chained:
@@ -123,16 +162,12 @@ def pipeline(
 ) -> Op[Any]:
     """One round trip for several calls (``args``: the ops, and whether in MULTI/EXEC);
     the result is the list of their raw replies."""
-    kind = _write if write else read
-    return kind(PIPELINE, route, ops, transaction)
+    return _op(PIPELINE, route, (ops, transaction), {}, write, True)
 
 
 def batch(method: str, route: Any, argsets: list[tuple[Any, ...]], /, **kwargs: Any) -> Op[Any]:
     """One round trip of the same write command for each argument tuple (e.g. SET PX)."""
-    return _write(BATCH, route, method, argsets, **kwargs)
-
-
-_write = write
+    return _op(BATCH, route, (method, argsets), kwargs, True, True)
 
 
 def run(step: Step[R]) -> Logic[R]:
