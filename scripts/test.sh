@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: lint, types, then pytest against real Valkey
+# The whole test suite, as CI runs it: lint, types, the docs build, then pytest against real Valkey
 # servers on Django 5.2 / Python 3.11 (the locked environment), plus the Django matrix
 # legs 4.2 LTS on Python 3.10 and the newest 6.x on Python 3.12+.
 # Needs only Python and uv (installs uv with pip if missing); servers come from the
@@ -38,6 +38,11 @@ uv run ruff format --check .
 
 step "mypy"
 uv run mypy
+
+step "docs: mkdocs build --strict"
+docs_site=$(mktemp -d)
+NO_MKDOCS_2_WARNING=1 uv run mkdocs build --strict --quiet --site-dir "$docs_site"
+rm -rf "$docs_site"
 
 step "pytest: Python 3.11, Django $(uv run python -c 'import django; print(django.get_version())')"
 uv run pytest "$@"
