@@ -50,6 +50,11 @@ def test_unknown_option_suggests_closest(valkey_url: str) -> None:
         Cache(valkey_url, options={"SOCKET_TIMOUT": 1})
 
 
+def test_django_redis_option_names_point_at_ours(valkey_url: str) -> None:
+    with pytest.raises(ConfigurationError, match="did you mean 'BASE_CLIENT_CLASS'"):
+        Cache(valkey_url, options={"REDIS_CLIENT_CLASS": "valkey.Valkey"})
+
+
 def test_keyword_options_in_lower_case(valkey_url: str) -> None:
     cache = Cache(valkey_url, socket_timeout=2, serializer="valkey_cache.core.serializer.PickleSerializer")
     assert cache.set("k", 1)

@@ -15,12 +15,20 @@ def known_options(*components: Any) -> frozenset[str]:
     return frozenset(names)
 
 
+#: django-redis's names for options that are spelt differently here.
+TRANSLATIONS = {"REDIS_CLIENT_CLASS": "BASE_CLIENT_CLASS", "REDIS_CLIENT_KWARGS": "BASE_CLIENT_KWARGS"}
+
+
 def unknown_options(options: Mapping[str, Any], known: Iterable[str]) -> list[tuple[str, str | None]]:
-    """``(name, closest known name or None)`` for every option not in ``known``."""
+    """``(name, the known name meant or None)`` for every option not in ``known``: the
+    translation of another library's name, else the closest spelling."""
     known_list = sorted(known)
     unknown = []
     for name in options:
         if name not in known_list:
-            close = difflib.get_close_matches(str(name), known_list, n=1, cutoff=0.6)
-            unknown.append((str(name), close[0] if close else None))
+            meant = TRANSLATIONS.get(str(name))
+            if meant is None:
+                close = difflib.get_close_matches(str(name), known_list, n=1, cutoff=0.6)
+                meant = close[0] if close else None
+            unknown.append((str(name), meant))
     return unknown
