@@ -81,7 +81,9 @@ def test_cluster_clients_close_with_their_loop(valkey_cluster: EmbeddedCluster) 
         node.close()
 
 
-def test_sentinel_connections_close_with_their_loop(valkey_sentinel: EmbeddedSentinel) -> None:
+def test_sentinel_connections_close_with_their_loop(fresh_sentinel: EmbeddedSentinel) -> None:
+    # A private topology: the shared one sees connections of other tests come and go.
+    valkey_sentinel = fresh_sentinel
     cache = AsyncCache(
         f"valkey://{valkey_sentinel.service_name}/0",
         client_class="valkey_cache.core.client.AsyncSentinelClient",

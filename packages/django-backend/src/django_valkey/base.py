@@ -20,6 +20,7 @@ from django.core.exceptions import ImproperlyConfigured
 from valkey_cache.core import ignore
 from valkey_cache.core.exceptions import ConfigurationError
 from valkey_cache.core.memoize import Memoizer, memoize
+from valkey_cache.core.near import near_class, near_settings
 from valkey_cache.core.options import bool_option, int_option
 from valkey_cache.core.timeouts import DEFAULT_TIMEOUT as CORE_DEFAULT_TIMEOUT
 
@@ -89,6 +90,8 @@ class BaseValkeyCache(BaseCache, Generic[Client, Backend]):
 
     def _build_client(self, client_class: type[Any], params: dict[str, Any]) -> Any:
         config = self._config
+        if near_settings(config.options) is not None:
+            client_class = near_class(client_class)
         if config.ignore_exceptions:
             client_class = ignore.tolerant(client_class)
         client = client_class(self._server, params, self)
@@ -98,6 +101,17 @@ class BaseValkeyCache(BaseCache, Generic[Client, Backend]):
 
     def get_client_class(self) -> type[Any]:
         return self._config.client_class
+
+    @property
+    def near_cache(self) -> Any:
+        """The near cache (``NEAR_CACHE``) of this cache's client, or None when it is off."""
+        return getattr(self._client, "near_cache", None)
+
+    def near_cache_stats(self) -> dict[str, Any] | None:
+        """The near cache's counters (hits, misses, invalidations, evictions, entries,
+        bytes), or None when it is off."""
+        near = self.near_cache
+        return None if near is None else near.stats()
 
     # -- keys -----------------------------------------------------------------------
 

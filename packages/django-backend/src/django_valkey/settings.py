@@ -27,6 +27,7 @@ from valkey_cache.core.client.asynchronous import AsyncClientCommands
 from valkey_cache.core.client.base import DEFAULT_COMPRESSOR, split_locations
 from valkey_cache.core.exceptions import ConfigurationError
 from valkey_cache.core.imports import build_component, import_string, resolve_class
+from valkey_cache.core.near import near_settings
 from valkey_cache.core.options import bool_option
 from valkey_cache.core.redaction import redact_url, redact_value
 from valkey_cache.core.signing import signing_mode, signing_serializer
@@ -319,6 +320,7 @@ def build_config(
         ("compress", "decompress"),
     )
     ignore = bool_option(options, "IGNORE_EXCEPTIONS", False)
+    near_settings(options)
     logger = None
     if ignore and bool_option(options, "LOG_IGNORED_EXCEPTIONS", False):
         logger = logging.getLogger(options.get("LOGGER") or DEFAULT_LOGGER)

@@ -17,6 +17,7 @@ from .exceptions import ConfigurationError
 from .imports import resolve_class
 from .keys import KeyFunc, default_key_func
 from .memoize import Memoizer, memoize
+from .near import near_class, near_settings
 from .option_names import known_options, unknown_options
 from .options import bool_option, number_option
 from .redaction import redact_url
@@ -57,6 +58,8 @@ class _CacheBase:
         self.location = location
         self.options = merged
         client_cls = resolve_class("CLIENT_CLASS", merged.get("CLIENT_CLASS") or self.DEFAULT_CLIENT_CLASS)
+        if near_settings(merged) is not None:
+            client_cls = near_class(client_cls)
         ignoring = bool_option(merged, "IGNORE_EXCEPTIONS", False)
         if ignoring:
             client_cls = ignore.tolerant(client_cls)
@@ -72,6 +75,17 @@ class _CacheBase:
     def make_key(self, key: Any, version: Any = None, prefix: str | None = None) -> Any:
         """The stored key for ``key``: through the key function, with prefix and version."""
         return self.client.make_key(key, version=version, prefix=prefix)
+
+    @property
+    def near_cache(self) -> Any:
+        """The client's near cache (``NEAR_CACHE``), or None when it is off."""
+        return getattr(self.client, "near_cache", None)
+
+    def near_cache_stats(self) -> dict[str, Any] | None:
+        """The near cache's counters (hits, misses, invalidations, evictions, entries,
+        bytes), or None when it is off."""
+        near = getattr(self.client, "near_cache", None)
+        return None if near is None else near.stats()
 
     def make_pattern(self, pattern: Any, version: Any = None, prefix: str | None = None) -> Any:
         """The SCAN glob for ``pattern``, with prefix and version (escaped)."""

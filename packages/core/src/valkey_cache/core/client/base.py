@@ -44,6 +44,7 @@ CLIENT_OPTIONS: dict[str, str] = {
     "LOGGER": "logger name for ignored exceptions (default 'valkey_cache')",
     "REVERSE_KEY_FUNCTION": "dotted path of the function that undoes the key function",
     "CLEAR_SCOPE": "what clear() empties: 'database' (FLUSHDB, default) or 'prefix' (this cache's keys)",
+    "NEAR_CACHE": "keep hot values in process, kept coherent by CLIENT TRACKING (bool or dict)",
     **SIGNING_OPTIONS,
 }
 

@@ -75,16 +75,17 @@ async def _failed(client: Any, op: Op[Any], fixed: Any, conn: Any, exc: Exceptio
     raise error from exc
 
 
-async def run(step: Step[R], client: Any, fixed: Any = None) -> R:
-    """Run a command (one op, or a generator of them) to its result."""
+async def run(step: Step[R], client: Any, fixed: Any = None, how: Callable[..., Any] = perform) -> R:
+    """Run a command (one op, or a generator of them) to its result; ``how`` performs
+    each op (see :func:`.sync.run`)."""
     if isinstance(step, Op):
-        return await perform(client, step, fixed)
+        return await how(client, step, fixed)  # type: ignore[no-any-return]
     gen: Logic[R] = step
     try:
         op = next(gen)
         while True:
             try:
-                result = await perform(client, op, fixed)
+                result = await how(client, op, fixed)
             except ServerRefused:
                 raise
             except (ConnectionInterrupted, ResponseError) as error:

@@ -72,7 +72,9 @@ def _options(value: Any) -> tuple[dict[str, Any], dict[str, str]]:
     if value is None:
         return {}, {}
     if not isinstance(value, Mapping) or not all(isinstance(name, str) for name in value):
-        raise ConfigurationError("CACHE_OPTIONS", value, "a dict of valkey-cache options (see docs/options.md)")
+        raise ConfigurationError(
+            "CACHE_OPTIONS", value, "a dict of valkey-cache options (see docs/options.md)"
+        )
     options: dict[str, Any] = {}
     given: dict[str, str] = {}
     for name, option in value.items():

@@ -94,6 +94,18 @@ class Command(BaseCommand):
                 f"default timeout {cache.default_timeout!r}",
             ),
         ]
+        near = getattr(client, "near_cache", None)
+        if near is not None:
+            stats = near.stats()
+            rows.append(
+                (
+                    "near cache",
+                    f"{stats['mode']}, {'on' if stats['active'] else 'not tracking yet'}: "
+                    f"{stats['entries']:,} entries, {stats['bytes']:,} bytes, {stats['hits']:,} hits, "
+                    f"{stats['misses']:,} misses, {stats['invalidations']:,} invalidations, "
+                    f"{stats['evictions']:,} evictions",
+                )
+            )
         if len(blocks) > 1:
             rows.insert(0, ("servers", f"{len(blocks)}, {server.dbsize():,} keys in all"))
         blocks.append(rows)

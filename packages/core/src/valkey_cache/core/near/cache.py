@@ -1,0 +1,320 @@
+"""``NEAR_CACHE``: the client subclass that serves hot reads from process memory.
+
+:func:`near_class` makes, once per client class, a subclass whose ``get``,
+``get_many``, ``has_key`` and ``get_or_set`` go through the local layer (``drivers``)
+and whose every command that writes keys (per its declaration's ``writes=``) drops
+their local copies before returning. Clients without the option carry none of this.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+import time
+import weakref
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple, TypeVar
+
+from ..commands import standard
+from ..commands.declare import AsyncSide, Command, declared
+from ..exceptions import ConfigurationError
+from ..keys import CacheKey
+from ..redaction import redact_url
+from .drivers import plain_get, served_method
+from .listener import Listener
+from .settings import OPTION, NearSettings, near_settings
+from .store import NearStore
+
+C = TypeVar("C", bound=type)
+
+SERVED = ("get", "get_many", "has_key", "get_or_set")
+#: Writes whose keys cannot be listed from their arguments: everything is dropped.
+_DROP_ALL = frozenset({"incr_version", "decr_version"})
+
+_LIVE: weakref.WeakSet[NearCache] = weakref.WeakSet()
+
+
+class Owner:
+    """The near cache a data connection's OPTIN tracking redirects to, while it runs."""
+
+    __slots__ = ("alive",)
+
+    def __init__(self) -> None:
+        self.alive = True
+
+
+class Source(NamedTuple):
+    """How to reach one server's invalidation channel."""
+
+    server: str
+    make_connection: Callable[[], Any]
+    still_current: Callable[[Any], bool] | None = None
+
+
+class NearCache:
+    """The local layer of one client: its store, one listener per server, their settings.
+
+    The store serves only while every listener has tracking in place; losing any of
+    them drops every copy.
+    """
+
+    def __init__(self, settings: NearSettings, prefix: str, sources: list[Source]) -> None:
+        self.settings = settings
+        self.prefix = prefix
+        self.optin = settings.mode == "optin"
+        #: Marks the data connections whose OPTIN tracking redirects to this cache's listeners.
+        self.token = Owner()
+        self.store = NearStore(settings.max_entries, settings.max_bytes, settings.ttl)
+        self._up: set[int] = set()
+        self._up_lock = threading.Lock()
+        self.listeners = [
+            Listener(
+                self.store,
+                source.make_connection,
+                mode=settings.mode,
+                prefix=prefix,
+                server=source.server,
+                changed=self._changed,
+                still_current=source.still_current,
+            )
+            for source in sources
+        ]
+        self.listener = self.listeners[0]
+        _LIVE.add(self)
+
+    def _changed(self, listener: Listener, up: bool) -> None:
+        with self._up_lock:
+            if up:
+                self._up.add(id(listener))
+                serving = len(self._up) == len(self.listeners)
+            else:
+                self._up.discard(id(listener))
+                serving = False
+            self.store.set_active(serving)
+
+    @property
+    def client_id(self) -> int | None:
+        """The first listener's connection id, which OPTIN data connections redirect to."""
+        return self.listener.client_id
+
+    def client_id_for(self, index: int) -> int | None:
+        """The connection id of the listener of server ``index``."""
+        return self.listeners[index].client_id
+
+    def ensure_started(self) -> None:
+        """Start the listeners (once)."""
+        for listener in self.listeners:
+            listener.ensure_started()
+
+    def covers(self, key: Any) -> bool:
+        """Whether the server tracks ``key`` for this cache (BCAST: under the prefix)."""
+        return isinstance(key, str) and (self.optin or key.startswith(self.prefix))
+
+    def drop(self, key: Any) -> None:
+        """Forget the local copy of a stored key."""
+        self.store.drop(key)
+
+    def flush(self) -> None:
+        """Forget every local copy."""
+        self.store.flush()
+
+    def stats(self) -> dict[str, Any]:
+        """Hits, misses, invalidations, evictions, entries, bytes, and whether it serves now."""
+        return {**self.store.stats(), "mode": self.settings.mode}
+
+    def wait_ready(self, timeout: float = 5.0) -> bool:
+        """Start the listeners and wait until tracking is in place; False on timeout."""
+        self.ensure_started()
+        deadline = time.monotonic() + timeout
+        return all(listener.ready.wait(max(deadline - time.monotonic(), 0)) for listener in self.listeners)
+
+    def close(self) -> None:
+        """Stop tracking: the listeners end, reads go to the server."""
+        self.token.alive = False
+        for listener in self.listeners:
+            listener.stop()
+
+    def _after_fork(self) -> None:
+        self._up = set()
+        self._up_lock = threading.Lock()
+        self.store.after_fork()
+        for listener in self.listeners:
+            listener.after_fork()
+
+    def __repr__(self) -> str:
+        servers = ", ".join(listener.server for listener in self.listeners)
+        return f"<NearCache {servers} mode={self.settings.mode} prefix={self.prefix!r}>"
+
+
+def _after_fork_in_child() -> None:
+    for near in list(_LIVE):
+        near._after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+# -- what to track --------------------------------------------------------------------------
+
+
+def bcast_prefix(backend: Any) -> str:
+    """The prefix covering every key the owner's key function makes: ``"<prefix>:"`` for
+    the default (Django's) key format, else the empty prefix (every key)."""
+    prefix = backend.key_prefix or ""
+    try:
+        probe = backend.key_func("k", prefix, 7)
+    except Exception:
+        return ""
+    return f"{prefix}:" if probe == f"{prefix}:7:k" else ""
+
+
+def _sources(client: Any) -> list[Source]:
+    """One :class:`Source` per server taking writes: the listener's (blocking)
+    connection to it, and for Sentinel a check that it still is the master."""
+    sharded = hasattr(client, "shard_index")
+    indexes = range(len(client._server)) if sharded else range(1)
+    if isinstance(client, AsyncSide):
+        from ..pool import ConnectionFactory
+        from ..sentinel_pool import AsyncSentinelConnectionFactory, SentinelConnectionFactory
+
+        options, factory_now, urls = client._options, client.connection_factory, client._server  # type: ignore[attr-defined]
+        sentinel = isinstance(factory_now, AsyncSentinelConnectionFactory)
+        # The listener is blocking: an asyncio parser is no use to it.
+        blocking = {name: value for name, value in options.items() if name != "PARSER_CLASS"}
+        factory = (SentinelConnectionFactory if sentinel else ConnectionFactory)(blocking)
+
+        def primary(index: int) -> Any:
+            return factory.connect(urls[index])
+
+    else:
+        owner = weakref.ref(client)
+
+        def primary(index: int) -> Any:
+            alive = owner()
+            if alive is None:
+                raise ConnectionError("the client is gone")
+            return alive._shard(index) if sharded else alive.get_client(write=True)
+
+    def maker(index: int) -> Callable[[], Any]:
+        def make_connection() -> Any:
+            return primary(index).connection_pool.make_connection()
+
+        return make_connection
+
+    return [Source(redact_url(client._server[i]), maker(i), _still_primary) for i in indexes]
+
+
+def _still_primary(conn: Any) -> bool:
+    pool = getattr(conn, "connection_pool", None)
+    if pool is None or not hasattr(pool, "get_master_address"):
+        return True
+    return bool(pool.get_master_address() == (conn.host, conn.port))
+
+
+# -- the client subclass ----------------------------------------------------------------------
+
+_NEAR: dict[type, type] = {}
+
+
+def near_class(cls: C) -> C:
+    """The subclass of client class ``cls`` with the near cache (made once per class)."""
+    made = _NEAR.get(cls)
+    if made is None:
+        _check_supported(cls)
+        made = _NEAR[cls] = _near_class(cls)
+    return made  # type: ignore[return-value]
+
+
+def _check_supported(cls: type) -> None:
+    from ..client.cluster import AsyncClusterClient, ClusterClient
+
+    if issubclass(cls, (ClusterClient, AsyncClusterClient)):
+        raise ConfigurationError(
+            OPTION,
+            True,
+            f"False with {cls.__qualname__}: the near cache supports standalone, Sentinel"
+            " and sharded clients, not the cluster client for now",
+        )
+
+
+def _near_class(cls: type) -> type:
+    is_async = issubclass(cls, AsyncSide)
+    base_init: Callable[..., None] = cls.__init__  # type: ignore[misc]
+
+    def __init__(self: Any, server: Any, params: Mapping[str, Any], backend: Any) -> None:
+        base_init(self, server, params, backend)
+        settings = near_settings(self._options) or NearSettings()
+        sources = _sources(self)
+        shared = getattr(backend, "_near_cache", None)
+        if (
+            isinstance(shared, NearCache)
+            and [listener.server for listener in shared.listeners] == [source.server for source in sources]
+            and shared.settings == settings
+        ):
+            self.near_cache = shared  # the sync and async clients of one Django cache
+            return
+        near = self.near_cache = NearCache(settings, bcast_prefix(backend), sources)
+        weakref.finalize(self, near.close)
+        try:
+            backend._near_cache = near
+        except AttributeError:
+            pass
+
+    namespace: dict[str, Any] = {"__module__": cls.__module__, "__doc__": cls.__doc__, "__init__": __init__}
+    for name, declaration in declared(cls).items():
+        if name == "get" and declaration.logic is standard.cmd_get:
+            namespace[name] = plain_get(declaration, is_async)
+        elif name in SERVED:
+            namespace[name] = served_method(declaration, is_async)
+        elif declaration.writes and not declaration.iterator:
+            method = getattr(cls, name, None)
+            if method is not None:
+                namespace[name] = _dropping(method, declaration, is_async)
+    return type(cls.__name__, (cls,), namespace)
+
+
+def _dropping(
+    method: Callable[..., Any], declaration: Command[Any, Any], is_async: bool
+) -> Callable[..., Any]:
+    if is_async:
+
+        @functools.wraps(method)
+        async def async_call(self: Any, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return await method(self, *args, **kwargs)
+            finally:
+                _forget(self, declaration, args, kwargs)
+
+        return async_call
+
+    @functools.wraps(method)
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            _forget(self, declaration, args, kwargs)
+
+    return call
+
+
+def _forget(
+    client: Any, declaration: Command[Any, Any], args: tuple[Any, ...], kwargs: Mapping[str, Any]
+) -> None:
+    """Drop the local copies of what a call wrote (everything when that is not a key list)."""
+    near: NearCache = client.near_cache
+    if declaration.name in _DROP_ALL or any(spec.kind in ("pattern", "all") for spec in declaration.writes):
+        near.flush()
+        return
+    try:
+        arguments = declaration.bind(args, kwargs)
+        version, prefix = arguments.get("version"), arguments.get("prefix")
+        for spec in declaration.writes:
+            for key in spec.of(arguments):
+                nkey = (
+                    key if isinstance(key, CacheKey) else client.make_key(key, version=version, prefix=prefix)
+                )
+                near.drop(nkey)
+    except Exception:
+        near.flush()

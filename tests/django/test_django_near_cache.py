@@ -1,0 +1,126 @@
+"""OPTIONS["NEAR_CACHE"] on the Django backends, against the real server."""
+
+from __future__ import annotations
+
+import pickle
+import time
+from collections.abc import Callable, Iterator
+from io import StringIO
+from typing import Any
+
+import pytest
+import valkey
+from django.core.cache import caches
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from django.test import override_settings
+
+from django_valkey.async_cache.cache import AsyncValkeyCache
+from django_valkey.cache import ValkeyCache
+
+
+def wait_until(check: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.002)
+
+
+def near_cache(url: str, near: Any = True, cls: type[Any] = ValkeyCache) -> Any:
+    return cls(url, {"KEY_PREFIX": "dj", "OPTIONS": {"NEAR_CACHE": near}})
+
+
+@pytest.fixture
+def cache(url: str) -> Iterator[ValkeyCache]:
+    made = near_cache(url)
+    assert made.near_cache.wait_ready()
+    yield made
+    made.near_cache.close()
+
+
+@pytest.mark.parametrize(
+    ("value", "named"),
+    [
+        ("always", "NEAR_CACHE"),
+        ({"MODE": "lazy"}, "MODE"),
+        ({"MAX_ENTRIES": -1}, "MAX_ENTRIES"),
+        ({"X": 1}, "X"),
+    ],
+)
+def test_bad_values_are_improperly_configured(url: str, value: Any, named: str) -> None:
+    with pytest.raises(ImproperlyConfigured, match=named):
+        near_cache(url, value)
+
+
+def test_served_locally_and_coherent(cache: ValkeyCache, raw_valkey: valkey.Valkey) -> None:
+    cache.set("k", {"v": 1})
+    nkey = cache.make_key("k")
+    store = cache.near_cache.store
+    wait_until(lambda: cache.get("k") == {"v": 1} and nkey in store._entries, "a local copy")
+    before = cache.near_cache_stats()
+    assert before is not None
+    assert cache.get("k") == {"v": 1}
+    assert cache.has_key("k")
+    after = cache.near_cache_stats()
+    assert after is not None
+    assert after["hits"] - before["hits"] == 2
+    raw_valkey.set(nkey, pickle.dumps({"v": 2}))
+    wait_until(lambda: cache.get("k") == {"v": 2}, "the other writer's value")
+    cache.delete("k")
+    assert cache.get("k") is None
+
+
+@pytest.mark.anyio
+async def test_native_async_shares_the_copies(cache: ValkeyCache) -> None:
+    await cache.aset("a", 1)
+    assert await cache.aget("a") == 1
+    cache.set("a", 2)
+    assert await cache.aget("a") == 2
+    await cache.aset("a", 3)
+    assert cache.get("a") == 3
+    assert cache.async_client.near_cache is cache.near_cache
+
+
+@pytest.mark.anyio
+async def test_async_backend(url: str, raw_valkey: valkey.Valkey) -> None:
+    cache = near_cache(url, {"MODE": "optin", "MAX_ENTRIES": 100}, AsyncValkeyCache)
+    try:
+        assert cache.near_cache.wait_ready()
+        await cache.aset("k", "one")
+        assert await cache.aget("k") == "one"
+        assert await cache.aget_many(["k", "z"]) == {"k": "one"}
+        raw_valkey.set(cache.make_key("k"), pickle.dumps("two"))
+        deadline = time.monotonic() + 5
+        while await cache.aget("k") != "two":
+            assert time.monotonic() < deadline, "the other writer's value"
+        stats = cache.near_cache_stats()
+        assert stats is not None
+        assert stats["mode"] == "optin"
+    finally:
+        cache.near_cache.close()
+
+
+def test_off_by_default(url: str) -> None:
+    plain = ValkeyCache(url, {})
+    assert plain.near_cache is None
+    assert plain.near_cache_stats() is None
+
+
+def test_manage_py_valkey_info_shows_the_stats(url: str) -> None:
+    settings = {
+        "BACKEND": "django_valkey.cache.ValkeyCache",
+        "LOCATION": url,
+        "OPTIONS": {"NEAR_CACHE": True},
+    }
+    with override_settings(CACHES={"default": settings, "near": settings}):
+        cache = caches["near"]
+        try:
+            cache.set("a", 1)
+            cache.get("a")
+            out = StringIO()
+            call_command("valkey", "info", alias="near", stdout=out)
+            assert "near cache: bcast" in out.getvalue()
+            assert "hits" in out.getvalue()
+        finally:
+            cache.near_cache.close()
