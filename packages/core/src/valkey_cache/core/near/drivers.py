@@ -196,6 +196,24 @@ def _abort(near: NearCache, nkeys: list[Any], markers: list[Any]) -> None:
         near.store.abort(nkey, marker)
 
 
+def _local(near: NearCache, op: Op[Any], method: str) -> tuple[list[Any], list[Any], list[int]]:
+    """The keys of a served read, the raw values found here, and the indexes of those not."""
+    if method == "get":
+        entry = near.store.lookup(op.args[0])
+        if entry is None:
+            return [op.args[0]], [None], [0]
+        return [op.args[0]], [entry.raw], []
+    nkeys = _served_keys(op)
+    raws, missing = _lookups(near, nkeys)
+    return nkeys, raws, missing
+
+
+def _finished(op: Op[Any], method: str, raws: list[Any]) -> Any:
+    reply = _reply(method, raws)
+    finish = op.finish
+    return reply if finish is None else finish(reply, *op.finish_args)
+
+
 def _reply(method: str, raws: list[Any]) -> Any:
     if method == "get":
         return raws[0]
@@ -233,15 +251,7 @@ def perform(client: Any, op: Op[Any], fixed: Any = None) -> Any:
         finally:
             if op.write and isinstance(op.route, str):
                 near.drop(op.route)
-    if method == "get":
-        entry = near.store.lookup(op.args[0])
-        if entry is not None:
-            finish = op.finish
-            return entry.raw if finish is None else finish(entry.raw, *op.finish_args)
-        nkeys, raws, missing = [op.args[0]], [None], [0]
-    else:
-        nkeys = _served_keys(op)
-        raws, missing = _lookups(near, nkeys)
+    nkeys, raws, missing = _local(near, op, method)
     if missing:
         wanted = [nkeys[i] for i in missing]
         markers = _begin(near, wanted)
@@ -252,9 +262,7 @@ def perform(client: Any, op: Op[Any], fixed: Any = None) -> Any:
             raise
         for i, raw in zip(missing, _filled(near, wanted, markers, replies)):
             raws[i] = raw
-    reply = _reply(method, raws)
-    finish = op.finish
-    return reply if finish is None else finish(reply, *op.finish_args)
+    return _finished(op, method, raws)
 
 
 def run(step: Step[Any], client: Any, fixed: Any = None) -> Any:
@@ -275,15 +283,7 @@ async def aperform(client: Any, op: Op[Any], fixed: Any = None) -> Any:
         finally:
             if op.write and isinstance(op.route, str):
                 near.drop(op.route)
-    if method == "get":
-        entry = near.store.lookup(op.args[0])
-        if entry is not None:
-            finish = op.finish
-            return entry.raw if finish is None else finish(entry.raw, *op.finish_args)
-        nkeys, raws, missing = [op.args[0]], [None], [0]
-    else:
-        nkeys = _served_keys(op)
-        raws, missing = _lookups(near, nkeys)
+    nkeys, raws, missing = _local(near, op, method)
     if missing:
         wanted = [nkeys[i] for i in missing]
         markers = _begin(near, wanted)
@@ -294,9 +294,7 @@ async def aperform(client: Any, op: Op[Any], fixed: Any = None) -> Any:
             raise
         for i, raw in zip(missing, _filled(near, wanted, markers, replies)):
             raws[i] = raw
-    reply = _reply(method, raws)
-    finish = op.finish
-    return reply if finish is None else finish(reply, *op.finish_args)
+    return _finished(op, method, raws)
 
 
 async def arun(step: Step[Any], client: Any, fixed: Any = None) -> Any:
