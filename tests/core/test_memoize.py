@@ -171,6 +171,42 @@ def test_waiter_computes_when_the_holder_fails(cache: Cache) -> None:
     assert calls == ["holder", threading.current_thread().name]
 
 
+class HolderFinishesFirst:
+    """The cache API, where another caller takes the lock, stores its result and releases
+    the lock between this caller's miss and its attempt at the lock (a real race, made
+    deterministic: the other caller's two writes happen inside ``add``)."""
+
+    def __init__(self, cache: Cache, stored: list[Any]) -> None:
+        self.cache, self.stored = cache, stored
+        self.default_timeout = cache.default_timeout
+
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        return self.cache.get(*args, **kwargs)
+
+    def add(self, key: str, value: Any, timeout: Any = None) -> bool:
+        self.cache.set(key.removesuffix(":lock"), self.stored, 30)
+        return False
+
+    def set(self, *args: Any, **kwargs: Any) -> Any:
+        return self.cache.set(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        return self.cache.delete(*args, **kwargs)
+
+
+def test_a_lock_released_meanwhile_means_the_value_is_read(cache: Cache) -> None:
+    calls: list[int] = []
+    racing = HolderFinishesFirst(cache, [42, None])
+
+    @memoize(racing, 30)
+    def answer() -> int:
+        calls.append(1)
+        return 0
+
+    assert answer() == 42
+    assert calls == []
+
+
 def test_unstorable_result_frees_the_lock(cache: Cache) -> None:
     @cache.memoize(60)
     def unpicklable() -> Any:

@@ -302,9 +302,13 @@ class _Memo:
             if found:  # stale: the lock holder is computing the new value
                 return value
             if deadline is None:
-                # No lock although add() failed: released just now, or an unreachable
-                # server whose errors the cache ignores. Waiting would not help.
+                # No lock although add() failed: released just now (its holder stored
+                # the value: read it), or an unreachable server whose errors the cache
+                # ignores (waiting would not help).
                 if (yield ("get", lock_key)) is None:
+                    found, value, fresh = self.read((yield ("get", key)))
+                    if found and fresh:
+                        return value
                     return (yield from self.compute(key, None))
                 deadline = time.monotonic() + lock_timeout
             remaining = deadline - time.monotonic()
