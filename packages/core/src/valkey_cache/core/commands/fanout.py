@@ -60,7 +60,7 @@ def cmd_get_many(
     originals = list(keys)
     if not originals:
         return {}
-    nkeys = [c.make_key(k, version=version) for k in originals]
+    nkeys = c.make_keys(originals, version)
     raws: dict[Any, Any] = {}
     for route, batches in c.key_groups(nkeys):
         try:
@@ -161,7 +161,7 @@ def _delete(c: Client, nkeys: list[Any], command: str) -> Logic[int]:
 
 def cmd_delete_many(c: Client, keys: Iterable[Any], version: Any = None, client: Any = None) -> Logic[int]:
     """Delete the keys; returns how many existed (on the servers that could be reached)."""
-    nkeys = [c.make_key(k, version=version) for k in keys]
+    nkeys = c.make_keys(keys, version)
     if not nkeys:
         return 0
     return (yield from _delete(c, nkeys, "delete_many"))
@@ -353,7 +353,7 @@ def _combine(command: str, sets: list[set[bytes]]) -> set[bytes]:
 
 
 def _set_algebra(c: Client, command: str, keys: tuple[Any, ...], version: Any) -> Logic[set[Any]]:
-    nkeys = [c.make_key(k, version=version) for k in keys]
+    nkeys = c.make_keys(keys, version)
     if c.same_place(*nkeys):
         return (yield from run(standard._set_algebra(c, command, keys, version)))
     sets = yield from _raw_sets(c, nkeys)

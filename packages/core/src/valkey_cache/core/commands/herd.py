@@ -121,7 +121,7 @@ def cmd_get_many(
     originals = list(keys)
     if not originals:
         return {}
-    nkeys = [c.make_key(k, version=version) for k in originals]
+    nkeys = c.make_keys(originals, version)
     raws = yield read("mget", nkeys[0], nkeys)
     found = {}
     for original, nkey, raw in zip(originals, nkeys, raws):
@@ -149,7 +149,7 @@ def cmd_set_many(
     if not data or ms is None or ms <= 0:
         return (yield from run(standard.cmd_set_many(c, data, timeout, version, client)))
     expiry, px = _expiry(ms), ms + c._herd_timeout * 1000
-    nkeys = [c.make_key(k, version=version) for k in data]
+    nkeys = c.make_keys(data, version)
     ops = [
         write("set", nk, nk, c.encode_value(k, v, pack(c, v, expiry)), px=px)
         for nk, (k, v) in zip(nkeys, data.items())
@@ -165,7 +165,7 @@ def cmd_mset(
     if not data or ms is None or ms <= 0:
         return (yield from run(standard.cmd_mset(c, data, timeout, version, client)))
     expiry, px = _expiry(ms), ms + c._herd_timeout * 1000
-    nkeys = [c.make_key(k, version=version) for k in data]
+    nkeys = c.make_keys(data, version)
     mapping = {nk: c.encode_value(k, v, pack(c, v, expiry)) for nk, (k, v) in zip(nkeys, data.items())}
     ops = [write("mset", nkeys[0], mapping)] + [write("pexpire", k, k, px) for k in nkeys]
     yield pipeline(ops, route=nkeys[0], transaction=True)
