@@ -6,7 +6,8 @@ One process, one embedded ``valkey-server``. Workloads, each round interleaved:
   valkey-py's GET with ``pickle.loads`` inline (sync), and the same in asyncio;
 * ``zipf``: reads over ``--keys`` keys drawn from a Zipf distribution (s = 1.1), with 1%
   writes from another client (its own connection), near cache on against off; the hit
-  ratio is reported;
+  ratio is reported. The near cache is first warmed by ``--warmup`` draws of the same
+  workload (default: twice the key count), as a long-running process's would be;
 * ``local miss``: a ``get`` whose local copy was just dropped, against a ``get`` with the
   near cache off (what the fill adds: the marker, PTTL in the same round trip, the store).
 
@@ -77,10 +78,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--ops", type=int, default=2000, help="operations per sample")
     parser.add_argument("--keys", type=int, default=100_000, help="keys of the zipf workload")
+    parser.add_argument(
+        "--warmup", type=int, default=None, help="zipf draws through the near cache before the rounds"
+    )
     args = parser.parse_args()
+    warmup = 2 * args.keys if args.warmup is None else args.warmup
     value = make_value()
     with EmbeddedServer() as server:
-        results = run_all(server.url, value, args.rounds, args.ops, args.keys)
+        results = run_all(server.url, value, args.rounds, args.ops, args.keys, warmup)
     print(f"{'workload':<34} {'median µs/op':>13}")
     for name, samples in results.items():
         if name.startswith("hit ratio"):
@@ -98,7 +103,7 @@ def main() -> None:
     print(f"{'local miss cost over near off':<34} {extra * 1e6:>+12.2f} µs")
 
 
-def run_all(url: str, value: Any, rounds: int, ops: int, keys: int) -> dict[str, list[float]]:
+def run_all(url: str, value: Any, rounds: int, ops: int, keys: int, warmup: int) -> dict[str, list[float]]:
     near = Cache(url, key_prefix=PREFIX, near_cache={"MAX_ENTRIES": max(keys, 10_000)})
     off = Cache(url, key_prefix=PREFIX)
     writer = valkey.Valkey.from_url(url)
@@ -134,6 +139,8 @@ def run_all(url: str, value: Any, rounds: int, ops: int, keys: int) -> dict[str,
         return near.get("hot")
 
     try:
+        if warmup:
+            per_op(zipf(near), warmup)
         for _ in range(rounds):
             samples = {
                 "raw GET+pickle (sync)": lambda: pickle.loads(raw.get(hot)),  # type: ignore[arg-type]

@@ -123,3 +123,26 @@ def test_help_shows_the_command() -> None:
     assert Cache.get.__doc__
     assert "default" in Cache.get.__doc__
     assert inspect.signature(AsyncCache.ttl).return_annotation == "int | None"
+
+
+@pytest.mark.parametrize("cls", [DefaultClient, AsyncDefaultClient, Cache])
+def test_generated_methods_show_their_source(cls: type) -> None:
+    """A generated method's lines are what a traceback and ``inspect.getsource`` show."""
+    source = inspect.getsource(cls.get)
+    assert source.startswith(("def get(self", "async def get(self"))
+    assert "self.client.get(" in source if cls is Cache else "_logic(self, key" in source
+
+
+def test_a_traceback_through_a_generated_method_names_its_line() -> None:
+    import traceback
+
+    def broken_make_key(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("boom")
+
+    client = type("Broken", (DefaultClient,), {"make_key": broken_make_key})
+    with pytest.raises(RuntimeError) as info:
+        client.get(object.__new__(client), "k")  # type: ignore[arg-type]
+    frames = traceback.extract_tb(info.tb)
+    generated = [f for f in frames if f.filename.startswith("<valkey_cache")]
+    assert generated, frames
+    assert all(f.line for f in generated), frames

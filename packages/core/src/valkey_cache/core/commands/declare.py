@@ -20,8 +20,11 @@ For type checkers a declaration is a descriptor: on a sync class it reads as
 from __future__ import annotations
 
 import inspect
+import itertools
+import linecache
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping
 from dataclasses import dataclass
+from textwrap import indent
 from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 if TYPE_CHECKING:
@@ -287,6 +290,17 @@ def _needs_method(cls: type[Any], name: str, declaration: Command[Any, Any]) -> 
 # -- method source ----------------------------------------------------------------------------
 
 
+_GENERATED = itertools.count(1)
+
+
+def _define(source: str, scope: dict[str, Any], filename: str) -> None:
+    """Run generated ``source`` in ``scope``; its text is kept in ``linecache`` under
+    ``filename``, so that tracebacks and debuggers show the generated lines."""
+    lines = source.splitlines(keepends=True)
+    linecache.cache[filename] = (len(source), None, lines, filename)
+    exec(compile(source, filename, "exec"), scope)
+
+
 def make_function(
     declaration: Command[Any, Any],
     name: str,
@@ -310,10 +324,11 @@ def make_function(
     else:
         params, args, defaults = _parameter_source(declaration.parameters, drop)
     has_client = any(p.name == "client" for p in declaration.parameters) and "client" not in drop
-    code = body.format(args=args, fixed="client" if has_client else "None")
-    source = f"{'async ' if is_async else ''}def {name}(self{', ' if params else ''}{params}):\n    {code}\n"
+    kind = "async def" if is_async else "def"
+    code = indent(body.format(args=args, fixed="client" if has_client else "None"), "    ")
+    source = f"{kind} {name}(self{', ' if params else ''}{params}):\n{code}\n"
     scope = {**namespace, **defaults}
-    exec(source, scope)
+    _define(source, scope, f"<valkey_cache {kind} {name} #{next(_GENERATED)}>")
     function: Callable[..., Any] = scope[name]
     function.__doc__ = declaration.doc or None
     function.__command__ = declaration  # type: ignore[attr-defined]

@@ -126,9 +126,9 @@ def methods(declaration: Command[Any, Any]) -> list[tuple[str, Callable[..., Any
     else:
         body = (
             "step = _logic(self, {args})\n"
-            "    if type(step) is not _Generator:\n"
-            "        return await _perform(self, step, {fixed})\n"
-            "    return await _run(step, self, {fixed})"
+            "if type(step) is not _Generator:\n"
+            "    return await _perform(self, step, {fixed})\n"
+            "return await _run(step, self, {fixed})"
         )
         is_async = True
     scope = {

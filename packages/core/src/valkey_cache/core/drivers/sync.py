@@ -135,9 +135,9 @@ def methods(declaration: Command[Any, Any]) -> list[tuple[str, Callable[..., Any
     else:
         body = (
             "step = _logic(self, {args})\n"
-            "    if type(step) is not _Generator:\n"
-            "        return _perform(self, step, {fixed})\n"
-            "    return _run(step, self, {fixed})"
+            "if type(step) is not _Generator:\n"
+            "    return _perform(self, step, {fixed})\n"
+            "return _run(step, self, {fixed})"
         )
     scope = {
         "_logic": declaration.logic,

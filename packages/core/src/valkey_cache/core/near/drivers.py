@@ -307,9 +307,9 @@ def served_method(declaration: Command[Any, Any], is_async: bool) -> Callable[..
     if is_async:
         body = (
             "step = _logic(self, {args})\n"
-            "    if type(step) is not _Generator:\n"
-            "        return await _perform(self, step, {fixed})\n"
-            "    return await _run(step, self, {fixed})"
+            "if type(step) is not _Generator:\n"
+            "    return await _perform(self, step, {fixed})\n"
+            "return await _run(step, self, {fixed})"
         )
         scope: dict[str, Any] = {
             "_logic": declaration.logic,
@@ -320,9 +320,9 @@ def served_method(declaration: Command[Any, Any], is_async: bool) -> Callable[..
     else:
         body = (
             "step = _logic(self, {args})\n"
-            "    if type(step) is not _Generator:\n"
-            "        return _perform(self, step, {fixed})\n"
-            "    return _run(step, self, {fixed})"
+            "if type(step) is not _Generator:\n"
+            "    return _perform(self, step, {fixed})\n"
+            "return _run(step, self, {fixed})"
         )
         scope = {"_logic": declaration.logic, "_Generator": GeneratorType, "_perform": perform, "_run": run}
     return make_function(declaration, declaration.name, body, scope, is_async=is_async)
