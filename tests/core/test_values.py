@@ -8,7 +8,7 @@ import zlib
 
 import pytest
 import valkey
-from cachetest import EitherCache
+from cachetest import EitherCache, make_cache
 
 from valkey_cache.core import (
     CacheKey,
@@ -113,3 +113,33 @@ def test_specialised_codec_matches_the_general_one() -> None:
             assert fast_decode(raw) == decode(raw, s, c) == value
     slow = ZlibForTest({"COMPRESS_MIN_LENGTH": 0})
     assert make_decoder(PickleSerializer(), slow)(encode("z" * 50, PickleSerializer(), slow)) == "z" * 50
+
+
+@pytest.mark.anyio
+async def test_batch_commands_take_made_keys_as_they_are(
+    cache: EitherCache, raw_valkey: valkey.Valkey
+) -> None:
+    """A key already made (``make_key``'s ``CacheKey``) is not prefixed again by the batch
+    commands, whose own keys are plain strings; both kinds mix in one call."""
+    made = await cache.make_key("made")
+    assert isinstance(made, CacheKey)
+    await cache.set_many({made: 1, "plain": 2})
+    assert raw_valkey.exists("test:1:made", "test:1:plain") == 2
+    assert await cache.get_many([made, "plain", "absent"]) == {made: 1, "plain": 2}
+    assert await cache.delete_many([made, "plain"]) == 2
+    assert raw_valkey.exists("test:1:made", "test:1:plain") == 0
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_batch_key_the_key_function_rejects_is_named(kind: str, valkey_url: str) -> None:
+    """A key the key function cannot take fails the batch, naming that key."""
+
+    def strict(key: str, prefix: str, version: int) -> str:
+        if not isinstance(key, str):
+            raise TypeError("text keys only")
+        return f"{prefix}:{version}:{key}"
+
+    cache = make_cache(kind, valkey_url, key_prefix="test", key_func=strict)
+    with pytest.raises(TypeError, match=r"cache key 7 \(int\) cannot be made by key function .*strict"):
+        await cache.get_many(["fine", 7])
