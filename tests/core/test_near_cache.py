@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import pickle
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 import valkey
+from nearcache import settle, wait_until
 
 from valkey_cache.core import AsyncCache, Cache
 from valkey_cache.core.client import DefaultClient
@@ -19,15 +21,6 @@ from valkey_cache.core.embedded import EmbeddedSentinel, EmbeddedServer
 from valkey_cache.core.exceptions import ConfigurationError
 
 MODES = ("bcast", "optin")
-
-
-def wait_until(check: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
-    """Poll ``check`` (the invalidation is asynchronous); fail after ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.002)
 
 
 def near(url: str, mode: str = "bcast", **options: Any) -> Cache:
@@ -120,6 +113,7 @@ def test_hits_are_served_locally_and_isolated(cache: Cache) -> None:
 
 def test_get_many_sends_only_the_misses(cache: Cache, raw_valkey: valkey.Valkey) -> None:
     cache.set_many({"x": 1, "y": 2, "z": 3})
+    settle(cache, raw_valkey)
     for key in ("x", "y", "z"):
         warm(cache, key)
     cache.near_cache.drop(cache.make_key("y"))
@@ -239,16 +233,18 @@ def test_herd_client_honours_the_packed_expiry(valkey_url: str, raw_valkey: valk
 
 
 def test_entries_bound_evicts_least_recently_used(valkey_url: str) -> None:
+    # Written before the near cache subscribes, so no late push can drop a warmed
+    # copy and every removal counted below is an eviction.
+    Cache(valkey_url, key_prefix="app").set_many({f"k{i}": i for i in range(20)})
     cache = near(valkey_url, near={"MAX_ENTRIES": 5})
     try:
-        cache.set_many({f"k{i}": i for i in range(20)})
         for i in range(20):
             warm(cache, f"k{i}")
         warm(cache, "k15")
         warm(cache, "k0")
         counted = stats(cache)
         assert counted["entries"] == 5
-        assert counted["evictions"] >= 15
+        assert (counted["evictions"], counted["invalidations"]) == (16, 0)
         held = cache.near_cache.store._entries
         assert cache.make_key("k15") in held
         assert cache.make_key("k16") not in held
@@ -257,11 +253,12 @@ def test_entries_bound_evicts_least_recently_used(valkey_url: str) -> None:
 
 
 def test_bytes_bound(valkey_url: str) -> None:
+    # Written before the near cache subscribes, as above.
+    Cache(valkey_url, key_prefix="app").set_many({f"b{i}": b"x" * 1000 for i in range(20)})
     cache = near(valkey_url, near={"MAX_BYTES": 4000})
     try:
         for i in range(20):
-            cache.set(f"b{i}", b"x" * 1000)
-            cache.get(f"b{i}")
+            assert cache.get(f"b{i}") == b"x" * 1000
         counted = stats(cache)
         assert counted["bytes"] <= 4000
         assert 1 <= counted["entries"] <= 3
@@ -465,9 +462,18 @@ async def test_async_cache(mode: str, valkey_url: str, raw_valkey: valkey.Valkey
     try:
         assert cache.near_cache.wait_ready()
         await cache.set("a", [1])
-        nkey = cache.make_key("a")
-        while nkey not in cache.near_cache.store._entries:  # until the push for the set is in
-            assert await cache.get("a") == [1]
+        # As settle() does: once a marker written after the set is dropped, the push for
+        # the set is in, and a copy of "a" made now stays.
+        held = cache.near_cache.store._entries
+        marker = cache.make_key("marker")
+        deadline = time.monotonic() + 5
+        while not (await cache.get("marker") is None and marker in held):
+            assert time.monotonic() < deadline, "the marker cached"
+        raw_valkey.set(marker, pickle.dumps(0))
+        while marker in held:
+            assert time.monotonic() < deadline, "the marker's invalidation"
+            await asyncio.sleep(0.002)
+        assert await cache.get("a") == [1]
         before = stats(cache)["hits"]
         assert await cache.get("a") == [1]
         assert await cache.has_key("a")
@@ -507,6 +513,7 @@ def test_sentinel_tracks_the_master(valkey_sentinel: EmbeddedSentinel) -> None:
     master = valkey_sentinel.current_master_server().client()
     try:
         cache.set("k", 1)
+        settle(cache, master)
         warm(cache, "k")
         assert cache.get("k") == 1
         assert stats(cache)["hits"] >= 1
@@ -552,18 +559,17 @@ def test_sentinel_failover_drops_the_copies(fresh_sentinel: EmbeddedSentinel) ->
 
 @pytest.mark.parametrize("mode", MODES)
 def test_shards_track_each_server(mode: str, valkey_url: str, fresh_server: EmbeddedServer) -> None:
-    cache = Cache(
-        [valkey_url, fresh_server.url],
-        key_prefix="sh",
-        client_class="valkey_cache.core.client.ShardClient",
-        near_cache={"MODE": mode},
-    )
-    raws = {url: valkey.Valkey.from_url(url) for url in (valkey_url, fresh_server.url)}
+    urls = [valkey_url, fresh_server.url]
+    shard = "valkey_cache.core.client.ShardClient"
+    names = [f"k{i}" for i in range(20)]
+    # Written before the near cache subscribes: no late push for these writes can drop
+    # a copy warmed below.
+    Cache(urls, key_prefix="sh", client_class=shard).set_many(dict.fromkeys(names, 0))
+    cache = Cache(urls, key_prefix="sh", client_class=shard, near_cache={"MODE": mode})
+    raws = {url: valkey.Valkey.from_url(url) for url in urls}
     try:
         assert cache.near_cache.wait_ready()
         assert len(cache.near_cache.listeners) == 2
-        names = [f"k{i}" for i in range(20)]
-        cache.set_many(dict.fromkeys(names, 0))
         placed = {cache.client.get_server_name(cache.make_key(n)) for n in names}
         assert placed == set(raws)
         held = cache.near_cache.store._entries

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pickle
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from io import StringIO
 from typing import Any
 
@@ -14,17 +14,10 @@ from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.test import override_settings
+from nearcache import settle, wait_until
 
 from django_valkey.async_cache.cache import AsyncValkeyCache
 from django_valkey.cache import ValkeyCache
-
-
-def wait_until(check: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.002)
 
 
 def near_cache(url: str, near: Any = True, cls: type[Any] = ValkeyCache) -> Any:
@@ -55,6 +48,7 @@ def test_bad_values_are_improperly_configured(url: str, value: Any, named: str) 
 
 def test_served_locally_and_coherent(cache: ValkeyCache, raw_valkey: valkey.Valkey) -> None:
     cache.set("k", {"v": 1})
+    settle(cache, raw_valkey)
     nkey = cache.make_key("k")
     store = cache.near_cache.store
     wait_until(lambda: cache.get("k") == {"v": 1} and nkey in store._entries, "a local copy")
