@@ -77,12 +77,13 @@ def test_bad_options_name_the_option(value: Any, named: str) -> None:
         Cache("valkey://127.0.0.1:1/0", near_cache=value)
 
 
-def test_cluster_is_refused_for_now() -> None:
-    with pytest.raises(ConfigurationError, match="not the cluster client"):
+@pytest.mark.parametrize("client", ["ClusterClient", "AsyncClusterClient"])
+def test_optin_is_refused_on_the_cluster(client: str) -> None:
+    with pytest.raises(ConfigurationError, match=r"NEAR_CACHE\['MODE'\].*'bcast' with the cluster client"):
         Cache(
             "valkey://127.0.0.1:1/0",
-            client_class="valkey_cache.core.client.ClusterClient",
-            near_cache=True,
+            client_class=f"valkey_cache.core.client.{client}",
+            near_cache={"MODE": "optin"},
         )
 
 

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
 Backend = TypeVar("Backend")
 
 
-def _slot(key: Any) -> int:
+def slot_of(key: Any) -> int:
+    """The hash slot of a made key."""
     return key_slot(key if isinstance(key, bytes) else str(key).encode())
 
 
@@ -46,7 +47,7 @@ class ClusterPlacement(DistributedClient[Backend]):
     def key_groups(self, keys: list[Any]) -> KeyGroups:
         slots: dict[int, list[Any]] = {}
         for key in keys:
-            slots.setdefault(_slot(key), []).append(key)
+            slots.setdefault(slot_of(key), []).append(key)
         return [(keys[0], list(slots.values()))]
 
     def node_key_groups(self, node: Any, keys: list[Any]) -> KeyGroups:
@@ -54,7 +55,7 @@ class ClusterPlacement(DistributedClient[Backend]):
 
     def keyslot(self, key: Any, version: Any = None) -> int:
         """The hash slot of the made ``key``."""
-        return _slot(self.make_key(key, version=version))
+        return slot_of(self.make_key(key, version=version))
 
 
 class ClusterNodeView:

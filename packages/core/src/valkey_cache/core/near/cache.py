@@ -18,12 +18,12 @@ from typing import Any, NamedTuple, TypeVar
 
 from ..commands import standard
 from ..commands.declare import AsyncSide, Command, declared
-from ..exceptions import ConfigurationError
 from ..keys import CacheKey
 from ..redaction import redact_url
+from .cluster import Topology, check_mode, listener_options
 from .drivers import plain_get, served_method
-from .listener import Listener
-from .settings import OPTION, NearSettings, near_settings
+from .listener import PING_INTERVAL, RETRY_INTERVAL, Listener
+from .settings import NearSettings, near_settings
 from .store import NearStore
 
 C = TypeVar("C", bound=type)
@@ -56,54 +56,116 @@ class NearCache:
     """The local layer of one client: its store, one listener per server, their settings.
 
     The store serves only while every listener has tracking in place; losing any of
-    them drops every copy.
+    them drops every copy. With ``discover`` (the cluster: ``discover(fresh)`` lists
+    the current primaries' sources), the listeners are made on the first read and
+    replaced whenever the servers listed change.
     """
 
-    def __init__(self, settings: NearSettings, prefix: str, sources: list[Source]) -> None:
+    def __init__(
+        self,
+        settings: NearSettings,
+        prefix: str,
+        sources: list[Source],
+        discover: Callable[[bool], list[Source]] | None = None,
+    ) -> None:
         self.settings = settings
         self.prefix = prefix
         self.optin = settings.mode == "optin"
         #: Marks the data connections whose OPTIN tracking redirects to this cache's listeners.
         self.token = Owner()
         self.store = NearStore(settings.max_entries, settings.max_bytes, settings.ttl)
-        self._up: set[int] = set()
+        self._discover = discover
+        self._up: set[Listener] = set()
         self._up_lock = threading.Lock()
-        self.listeners = [
-            Listener(
-                self.store,
-                source.make_connection,
-                mode=settings.mode,
-                prefix=prefix,
-                server=source.server,
-                changed=self._changed,
-                still_current=source.still_current,
-            )
-            for source in sources
-        ]
-        self.listener = self.listeners[0]
+        self._replace_lock = threading.Lock()
+        self._started = self._closed = False
+        self._next_discovery = 0.0
+        self.listeners: list[Listener] = []
+        #: The servers listened to: a fill from any other is not kept.
+        self.servers: frozenset[str] = frozenset()
+        self._install(sources)
         _LIVE.add(self)
+
+    def _listener(self, source: Source) -> Listener:
+        still_current = source.still_current
+        if self._discover is not None:
+            still_current = self._still_listed
+        return Listener(
+            self.store,
+            source.make_connection,
+            mode=self.settings.mode,
+            prefix=self.prefix,
+            server=source.server,
+            changed=self._changed,
+            still_current=still_current,
+        )
+
+    def _install(self, sources: list[Source]) -> None:
+        with self._up_lock:
+            self._up = set()
+            self.store.set_active(False)
+            self.listeners = [self._listener(source) for source in sources]
+            self.servers = frozenset(source.server for source in sources)
 
     def _changed(self, listener: Listener, up: bool) -> None:
         with self._up_lock:
+            if not any(listener is current for current in self.listeners):
+                return  # a replaced listener, stopping
             if up:
-                self._up.add(id(listener))
+                self._up.add(listener)
                 serving = len(self._up) == len(self.listeners)
             else:
-                self._up.discard(id(listener))
+                self._up.discard(listener)
                 serving = False
             self.store.set_active(serving)
+
+    def _still_listed(self, conn: Any) -> bool:
+        """Whether the listeners still match the servers ``discover`` lists (asked at most
+        once per ping interval); when not, they are replaced and every copy dropped."""
+        try:
+            sources = self._discover(False)  # type: ignore[misc]
+        except Exception:
+            return True  # nothing answers: the listeners' own losses keep the store off
+        if frozenset(source.server for source in sources) == self.servers:
+            return True
+        self._replace(sources)
+        return False
+
+    def _replace(self, sources: list[Source]) -> None:
+        with self._replace_lock:
+            if self._closed or frozenset(source.server for source in sources) == self.servers:
+                return
+            old = self.listeners
+            self._install(sources)
+            for listener in old:
+                listener.stop()
+            if self._started:
+                for listener in self.listeners:
+                    listener.ensure_started()
 
     @property
     def client_id(self) -> int | None:
         """The first listener's connection id, which OPTIN data connections redirect to."""
-        return self.listener.client_id
+        listeners = self.listeners
+        return listeners[0].client_id if listeners else None
 
     def client_id_for(self, index: int) -> int | None:
         """The connection id of the listener of server ``index``."""
         return self.listeners[index].client_id
 
     def ensure_started(self) -> None:
-        """Start the listeners (once)."""
+        """Start the listeners (once); with ``discover``, list the servers first (retried
+        on later reads, a few times a second at most, while nothing answers)."""
+        self._started = True
+        if self._discover is not None and not self.listeners and not self._closed:
+            now = time.monotonic()
+            if now < self._next_discovery:
+                return
+            self._next_discovery = now + RETRY_INTERVAL
+            try:
+                self._replace(self._discover(True))
+            except Exception:
+                return
         for listener in self.listeners:
             listener.ensure_started()
 
@@ -125,19 +187,32 @@ class NearCache:
 
     def wait_ready(self, timeout: float = 5.0) -> bool:
         """Start the listeners and wait until tracking is in place; False on timeout."""
-        self.ensure_started()
         deadline = time.monotonic() + timeout
-        return all(listener.ready.wait(max(deadline - time.monotonic(), 0)) for listener in self.listeners)
+        while True:
+            self.ensure_started()
+            listeners = self.listeners
+            if listeners and all(
+                listener.ready.wait(max(deadline - time.monotonic(), 0)) for listener in listeners
+            ):
+                if listeners is self.listeners:
+                    return True
+            elif time.monotonic() >= deadline:
+                return False
+            else:
+                time.sleep(0.01)
 
     def close(self) -> None:
         """Stop tracking: the listeners end, reads go to the server."""
         self.token.alive = False
+        with self._replace_lock:
+            self._closed = True
         for listener in self.listeners:
             listener.stop()
 
     def _after_fork(self) -> None:
         self._up = set()
         self._up_lock = threading.Lock()
+        self._replace_lock = threading.Lock()
         self.store.after_fork()
         for listener in self.listeners:
             listener.after_fork()
@@ -206,6 +281,29 @@ def _sources(client: Any) -> list[Source]:
     return [Source(redact_url(client._server[i]), maker(i), _still_primary) for i in indexes]
 
 
+def _cluster_discovery(client: Any) -> Callable[[bool], list[Source]]:
+    """``discover(fresh)``: a :class:`Source` per primary of the cluster, each a plain
+    blocking connection made with the client's options (asked with ``CLUSTER SLOTS``)."""
+    from ..pool import ConnectionFactory
+
+    factory = ConnectionFactory(listener_options(client._options))
+    topology = Topology(list(client._server), factory.connect, PING_INTERVAL)
+
+    def maker(url: str) -> Callable[[], Any]:
+        def make_connection() -> Any:
+            return factory.connect(url).connection_pool.make_connection()
+
+        return make_connection
+
+    def discover(fresh: bool) -> list[Source]:
+        return [
+            Source(f"{host}:{port}", maker(topology.url_of(host, port)))
+            for host, port in topology.primaries(fresh)
+        ]
+
+    return discover
+
+
 def _still_primary(conn: Any) -> bool:
     pool = getattr(conn, "connection_pool", None)
     if pool is None or not hasattr(pool, "get_master_address"):
@@ -222,31 +320,26 @@ def near_class(cls: C) -> C:
     """The subclass of client class ``cls`` with the near cache (made once per class)."""
     made = _NEAR.get(cls)
     if made is None:
-        _check_supported(cls)
         made = _NEAR[cls] = _near_class(cls)
     return made  # type: ignore[return-value]
 
 
-def _check_supported(cls: type) -> None:
+def _near_class(cls: type) -> type:
     from ..client.cluster import AsyncClusterClient, ClusterClient
 
-    if issubclass(cls, (ClusterClient, AsyncClusterClient)):
-        raise ConfigurationError(
-            OPTION,
-            True,
-            f"False with {cls.__qualname__}: the near cache supports standalone, Sentinel"
-            " and sharded clients, not the cluster client for now",
-        )
-
-
-def _near_class(cls: type) -> type:
     is_async = issubclass(cls, AsyncSide)
+    clustered = issubclass(cls, (ClusterClient, AsyncClusterClient))
     base_init: Callable[..., None] = cls.__init__  # type: ignore[misc]
 
     def __init__(self: Any, server: Any, params: Mapping[str, Any], backend: Any) -> None:
         base_init(self, server, params, backend)
         settings = near_settings(self._options) or NearSettings()
-        sources = _sources(self)
+        discover = None
+        if clustered:
+            check_mode(settings)
+            sources, discover = [], _cluster_discovery(self)
+        else:
+            sources = _sources(self)
         shared = getattr(backend, "_near_cache", None)
         if (
             isinstance(shared, NearCache)
@@ -255,7 +348,7 @@ def _near_class(cls: type) -> type:
         ):
             self.near_cache = shared  # the sync and async clients of one Django cache
             return
-        near = self.near_cache = NearCache(settings, bcast_prefix(backend), sources)
+        near = self.near_cache = NearCache(settings, bcast_prefix(backend), sources, discover)
         weakref.finalize(self, near.close)
         try:
             backend._near_cache = near

@@ -12,12 +12,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from types import CoroutineType, GeneratorType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
+from valkey.exceptions import ValkeyClusterException
+
+from ..client.cluster import slot_of
 from ..commands.declare import Command, make_function
-from ..commands.ops import Op, Step, write
+from ..commands.ops import PIPELINE, Op, Step, write
 from ..drivers import asynchronous, sync
 from ..drivers.errors import classify, raise_outage
+from .cluster import NodeConnections
 
 if TYPE_CHECKING:
     from .cache import NearCache
@@ -25,16 +29,19 @@ if TYPE_CHECKING:
 SERVED_READS = frozenset({"get", "mget", "exists"})
 
 
-def _fill_commands(nkeys: list[Any], client_id: int | None) -> list[tuple[Any, ...]]:
-    """GET (or MGET) and each key's PTTL; with ``client_id`` (OPTIN) first the tracking
-    of the keys read, redirected to that listener (sent with every fill, so a connection
-    made or remade since, or a listener that changed, needs no hook)."""
+def _fill_commands(groups: list[list[Any]], client_id: int | None) -> list[tuple[Any, ...]]:
+    """For each group of keys a GET (or MGET) and each key's PTTL; with ``client_id``
+    (OPTIN) first the tracking of the keys read, redirected to that listener (sent with
+    every fill, so a connection made or remade since, or a listener that changed, needs
+    no hook), and ``CLIENT CACHING YES`` before each read."""
     commands: list[tuple[Any, ...]] = []
     if client_id is not None:
         commands.append(("CLIENT", "TRACKING", "ON", "REDIRECT", client_id, "OPTIN"))
-        commands.append(("CLIENT", "CACHING", "YES"))
-    commands.append(("GET", nkeys[0]) if len(nkeys) == 1 else ("MGET", *nkeys))
-    commands.extend(("PTTL", k) for k in nkeys)
+    for nkeys in groups:
+        if client_id is not None:
+            commands.append(("CLIENT", "CACHING", "YES"))
+        commands.append(("GET", nkeys[0]) if len(nkeys) == 1 else ("MGET", *nkeys))
+        commands.extend(("PTTL", k) for k in nkeys)
     return commands
 
 
@@ -66,27 +73,36 @@ def _redirect(
     return client_id
 
 
-def _flat(replies: list[Any], count: int) -> list[Any]:
-    """``[raw, pttl, raw, pttl...]`` from the replies of :func:`_fill_commands`."""
-    values = replies[-count - 1]
-    raws = [values] if count == 1 else values
+def _flat(replies: list[Any], groups: list[list[Any]], tracked: bool) -> list[Any]:
+    """``[raw, pttl, raw, pttl...]`` over every group, from the replies of :func:`_fill_commands`."""
     flat: list[Any] = []
-    for raw, left in zip(raws, replies[-count:]):
-        flat.append(raw)
-        flat.append(left)
+    at = 1 if tracked else 0
+    for nkeys in groups:
+        at += tracked
+        raws = [replies[at]] if len(nkeys) == 1 else replies[at]
+        at += 1
+        for raw in raws:
+            flat.append(raw)
+            flat.append(replies[at])
+            at += 1
     return flat
 
 
+def _joined(groups: list[list[Any]]) -> list[Any]:
+    return groups[0] if len(groups) == 1 else [k for nkeys in groups for k in nkeys]
+
+
 def _send(
-    pool: Any, near: NearCache, nkeys: list[Any], markers: list[Any], client_id: int | None
+    pool: Any, near: NearCache, groups: list[list[Any]], markers: list[Any], client_id: int | None
 ) -> list[Any]:
-    """The flat values and PTTLs of ``nkeys``, written at once on one connection of
-    ``pool`` (what a pipeline does, without its per-call objects)."""
+    """The flat values and PTTLs of the keys of ``groups``, written at once on one
+    connection of ``pool`` (what a pipeline does, without its per-call objects)."""
     conn = pool.get_connection("GET")
     try:
-        commands = _fill_commands(nkeys, _redirect(conn, near, client_id, nkeys, markers))
+        tracked = _redirect(conn, near, client_id, _joined(groups), markers)
+        commands = _fill_commands(groups, tracked)
         conn.send_packed_command(conn.pack_commands(commands))
-        return _flat([conn.read_response() for _ in commands], len(nkeys))
+        return _flat([conn.read_response() for _ in commands], groups, tracked is not None)
     except BaseException:
         conn.disconnect()
         raise
@@ -95,14 +111,15 @@ def _send(
 
 
 async def _asend(
-    pool: Any, near: NearCache, nkeys: list[Any], markers: list[Any], client_id: int | None
+    pool: Any, near: NearCache, groups: list[list[Any]], markers: list[Any], client_id: int | None
 ) -> list[Any]:
     """:func:`_send` on an asyncio pool."""
     conn = await pool.get_connection("GET")
     try:
-        commands = _fill_commands(nkeys, _redirect(conn, near, client_id, nkeys, markers))
+        tracked = _redirect(conn, near, client_id, _joined(groups), markers)
+        commands = _fill_commands(groups, tracked)
         await conn.send_packed_command(conn.pack_commands(commands))
-        return _flat([await conn.read_response() for _ in commands], len(nkeys))
+        return _flat([await conn.read_response() for _ in commands], groups, tracked is not None)
     except BaseException:
         await conn.disconnect()
         raise
@@ -111,25 +128,30 @@ async def _asend(
 
 
 def _fetch(
-    client: Any, near: NearCache, nkeys: list[Any], markers: list[Any], route: Any = None
+    client: Any, near: NearCache, groups: list[list[Any]], markers: list[Any], route: Any = None
 ) -> list[Any]:
-    """The flat values and PTTLs of ``nkeys``, from the primary, in one round trip."""
-    op = write("get", nkeys[0] if route is None else route, nkeys[0])
+    """The flat values and PTTLs of the keys of ``groups``, from the primary: one round
+    trip (one per node on a cluster)."""
+    first = groups[0][0]
+    op = write("get", first if route is None else route, first)
     try:
         conn = client._connection_for(op)
     except Exception as exc:
         raise_outage(exc, None, op)
     try:
-        return _send(conn.connection_pool, near, nkeys, markers, _client_id(client, near, op.route))
+        if hasattr(conn, "nodes_manager"):
+            return _fetch_on_nodes(conn, near, groups, markers)
+        return _send(conn.connection_pool, near, groups, markers, _client_id(client, near, op.route))
     except Exception as exc:
         raise classify(conn, exc, op) from exc
 
 
 async def _afetch(
-    client: Any, near: NearCache, nkeys: list[Any], markers: list[Any], route: Any = None
+    client: Any, near: NearCache, groups: list[list[Any]], markers: list[Any], route: Any = None
 ) -> list[Any]:
     """:func:`_fetch` on an asyncio client."""
-    op = write("get", nkeys[0] if route is None else route, nkeys[0])
+    first = groups[0][0]
+    op = write("get", first if route is None else route, first)
     try:
         conn = client._connection_for(op)
         if type(conn) is CoroutineType:
@@ -137,16 +159,111 @@ async def _afetch(
     except Exception as exc:
         raise_outage(exc, None, op)
     try:
-        return await _asend(conn.connection_pool, near, nkeys, markers, _client_id(client, near, op.route))
+        if hasattr(conn, "nodes_manager"):
+            return await _afetch_on_nodes(conn, near, groups, markers)
+        return await _asend(conn.connection_pool, near, groups, markers, _client_id(client, near, op.route))
     except Exception as exc:
         raise classify(conn, exc, op) from exc
+
+
+# -- cluster: fills on the node of each group's slot ----------------------------------------
+
+
+class _NodeFill(NamedTuple):
+    node: Any
+    groups: list[list[Any]]
+    markers: list[Any]
+    #: The positions of its groups' keys in the whole fill.
+    places: list[int]
+
+
+def _by_node(
+    cluster: Any, near: NearCache, groups: list[list[Any]], markers: list[Any]
+) -> list[_NodeFill] | None:
+    """The groups split by the primary of their slot (one group, one slot); None when a
+    slot is unknown or its node is not one a listener tracks (the layout is changing)."""
+    fills: dict[str, _NodeFill] = {}
+    at = 0
+    for nkeys in groups:
+        try:
+            node = cluster.nodes_manager.get_node_from_slot(slot_of(nkeys[0]))
+        except ValkeyClusterException:
+            return None
+        if node.name not in near.servers:
+            return None
+        fill = fills.get(node.name)
+        if fill is None:
+            fill = fills[node.name] = _NodeFill(node, [], [], [])
+        fill.groups.append(nkeys)
+        for place in range(at, at + len(nkeys)):
+            fill.places.append(place)
+            fill.markers.append(markers[place])
+        at += len(nkeys)
+    return list(fills.values())
+
+
+def _placed(fills: list[_NodeFill], parts: list[list[Any]], count: int) -> list[Any]:
+    """The flat replies of every node put back in the order of the whole fill."""
+    flat: list[Any] = [None] * (2 * count)
+    for fill, part in zip(fills, parts):
+        for n, place in enumerate(fill.places):
+            flat[2 * place] = part[2 * n]
+            flat[2 * place + 1] = part[2 * n + 1]
+    return flat
+
+
+def _fetch_on_nodes(cluster: Any, near: NearCache, groups: list[list[Any]], markers: list[Any]) -> list[Any]:
+    """:func:`_send` on the primary of each group's slot (a blocking ``ValkeyCluster``).
+
+    While the layout changes (a slot unknown or on a node no listener tracks, a reply
+    MOVED or ASK, a node that does not answer), every copy is dropped and the keys are
+    read through the cluster client, not kept: it follows redirections, retries and
+    learns the new layout.
+    """
+    fills = _by_node(cluster, near, groups, markers)
+    if fills is not None:
+        try:
+            parts = [
+                _send(fill.node.valkey_connection.connection_pool, near, fill.groups, fill.markers, None)
+                for fill in fills
+            ]
+            return _placed(fills, parts, len(markers))
+        except Exception:
+            pass
+    near.flush()
+    keys = _joined(groups)
+    return _untracked([cluster.get(keys[0])] if len(keys) == 1 else cluster.mget_nonatomic(keys))
+
+
+async def _afetch_on_nodes(
+    cluster: Any, near: NearCache, groups: list[list[Any]], markers: list[Any]
+) -> list[Any]:
+    """:func:`_fetch_on_nodes` for ``valkey.asyncio``'s cluster client."""
+    fills = _by_node(cluster, near, groups, markers)
+    if fills is not None:
+        try:
+            parts = [
+                await _asend(NodeConnections(fill.node), near, fill.groups, fill.markers, None)
+                for fill in fills
+            ]
+            return _placed(fills, parts, len(markers))
+        except Exception:
+            pass
+    near.flush()
+    keys = _joined(groups)
+    return _untracked([await cluster.get(keys[0])] if len(keys) == 1 else await cluster.mget_nonatomic(keys))
+
+
+def _untracked(raws: list[Any]) -> list[Any]:
+    """Values read without their PTTL, in :func:`_flat`'s layout (they are not kept)."""
+    return [part for raw in raws for part in (raw, -2)]
 
 
 def miss_one(client: Any, near: NearCache, nkey: Any) -> Any:
     """The stored value of ``nkey`` after a local miss, filling its copy."""
     markers = _begin(near, [nkey])
     try:
-        flat = _fetch(client, near, [nkey], markers)
+        flat = _fetch(client, near, [[nkey]], markers)
     except BaseException:
         _abort(near, [nkey], markers)
         raise
@@ -157,7 +274,7 @@ async def amiss_one(client: Any, near: NearCache, nkey: Any) -> Any:
     """:func:`miss_one` on an asyncio client."""
     markers = _begin(near, [nkey])
     try:
-        flat = await _afetch(client, near, [nkey], markers)
+        flat = await _afetch(client, near, [[nkey]], markers)
     except BaseException:
         _abort(near, [nkey], markers)
         raise
@@ -238,31 +355,73 @@ def _served_keys(op: Op[Any]) -> list[Any]:
     return list(op.args[0]) if op.method == "mget" else [op.args[0]]
 
 
+def _served_ops(op: Op[Any]) -> list[tuple[Op[Any], str]] | None:
+    """The served reads ``op`` is made of: itself, or every op of a pipeline of them (a
+    ``get_many`` over several slots or batches); None when it is anything else."""
+    method = _served(op)
+    if method is not None:
+        return None if op.write else [(op, method)]
+    if op.method != PIPELINE or op.args[1] or op.write:
+        return None
+    subs = []
+    for sub in op.args[0]:
+        method = _served(sub)
+        if method is None:
+            return None
+        subs.append((sub, method))
+    return subs
+
+
+class _Plan(NamedTuple):
+    """The served reads of an op: their keys and raw values found here, and what to fetch."""
+
+    found: list[tuple[list[Any], list[Any], list[int]]]
+    groups: list[list[Any]]
+    keys: list[Any]
+
+
+def _plan(near: NearCache, subs: list[tuple[Op[Any], str]]) -> _Plan:
+    found = [_local(near, sub, method) for sub, method in subs]
+    groups = [[nkeys[i] for i in missing] for nkeys, _, missing in found if missing]
+    return _Plan(found, groups, _joined(groups) if groups else [])
+
+
+def _answer(op: Op[Any], subs: list[tuple[Op[Any], str]], plan: _Plan, raws: list[Any]) -> Any:
+    """The op's result, once the raw values fetched (``raws``, in plan order) are in place."""
+    fetched = iter(raws)
+    for _, values, missing in plan.found:
+        for i in missing:
+            values[i] = next(fetched)
+    if subs[0][0] is op:
+        return _finished(op, subs[0][1], plan.found[0][1])
+    # As a pipeline's: the raw replies, each op's own finish not applied.
+    replies = [_reply(method, values) for (_, method), (_, values, _) in zip(subs, plan.found)]
+    return replies if op.finish is None else op.finish(replies, *op.finish_args)
+
+
 # -- blocking -------------------------------------------------------------------------------
 
 
 def perform(client: Any, op: Op[Any], fixed: Any = None) -> Any:
     """:func:`valkey_cache.core.drivers.sync.perform`, answering served reads locally."""
     near: NearCache = client.near_cache
-    method = _served(op)
-    if fixed is not None or method is None or op.write:
+    subs = None if fixed is not None else _served_ops(op)
+    if subs is None:
         try:
             return sync.perform(client, op, fixed)
         finally:
             if op.write and isinstance(op.route, str):
                 near.drop(op.route)
-    nkeys, raws, missing = _local(near, op, method)
-    if missing:
-        wanted = [nkeys[i] for i in missing]
-        markers = _begin(near, wanted)
-        try:
-            replies = _fetch(client, near, wanted, markers, op.route)
-        except BaseException:
-            _abort(near, wanted, markers)
-            raise
-        for i, raw in zip(missing, _filled(near, wanted, markers, replies)):
-            raws[i] = raw
-    return _finished(op, method, raws)
+    plan = _plan(near, subs)
+    if not plan.groups:
+        return _answer(op, subs, plan, [])
+    markers = _begin(near, plan.keys)
+    try:
+        replies = _fetch(client, near, plan.groups, markers, op.route)
+    except BaseException:
+        _abort(near, plan.keys, markers)
+        raise
+    return _answer(op, subs, plan, _filled(near, plan.keys, markers, replies))
 
 
 def run(step: Step[Any], client: Any, fixed: Any = None) -> Any:
@@ -276,25 +435,23 @@ def run(step: Step[Any], client: Any, fixed: Any = None) -> Any:
 async def aperform(client: Any, op: Op[Any], fixed: Any = None) -> Any:
     """:func:`perform` on an asyncio client."""
     near: NearCache = client.near_cache
-    method = _served(op)
-    if fixed is not None or method is None or op.write:
+    subs = None if fixed is not None else _served_ops(op)
+    if subs is None:
         try:
             return await asynchronous.perform(client, op, fixed)
         finally:
             if op.write and isinstance(op.route, str):
                 near.drop(op.route)
-    nkeys, raws, missing = _local(near, op, method)
-    if missing:
-        wanted = [nkeys[i] for i in missing]
-        markers = _begin(near, wanted)
-        try:
-            replies = await _afetch(client, near, wanted, markers, op.route)
-        except BaseException:
-            _abort(near, wanted, markers)
-            raise
-        for i, raw in zip(missing, _filled(near, wanted, markers, replies)):
-            raws[i] = raw
-    return _finished(op, method, raws)
+    plan = _plan(near, subs)
+    if not plan.groups:
+        return _answer(op, subs, plan, [])
+    markers = _begin(near, plan.keys)
+    try:
+        replies = await _afetch(client, near, plan.groups, markers, op.route)
+    except BaseException:
+        _abort(near, plan.keys, markers)
+        raise
+    return _answer(op, subs, plan, _filled(near, plan.keys, markers, replies))
 
 
 async def arun(step: Step[Any], client: Any, fixed: Any = None) -> Any:

@@ -38,6 +38,8 @@ class Listener:
     """Keeps ``store`` coherent with one server; ``client_id`` is the id to redirect to.
 
     ``changed(listener, up)`` is told when tracking is in place (``up``) or lost.
+    ``still_current(conn)`` is asked while the channel is quiet, and between attempts to
+    reconnect (``conn`` None then), whether its server is still one to track.
     """
 
     def __init__(
@@ -107,6 +109,8 @@ class Listener:
                 if not lost:
                     logger.warning("valkey-cache: near cache off for %s: cannot track (%s)", self.server, exc)
                     lost = True
+                if self._still_current is not None and not self._still_current(None):
+                    break  # replaced: its server is not one to track any more
                 self._stopped.wait(retry)
                 retry = min(retry * 2, RETRY_MAX)
                 continue
