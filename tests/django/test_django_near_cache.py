@@ -18,6 +18,8 @@ from nearcache import settle, wait_until
 
 from django_valkey.async_cache.cache import AsyncValkeyCache
 from django_valkey.cache import ValkeyCache
+from django_valkey.cluster_cache.cache import ClusterValkeyCache
+from valkey_cache.core.embedded import EmbeddedCluster
 
 
 def near_cache(url: str, near: Any = True, cls: type[Any] = ValkeyCache) -> Any:
@@ -118,3 +120,32 @@ def test_manage_py_valkey_info_shows_the_stats(url: str) -> None:
             assert "hits" in out.getvalue()
         finally:
             cache.near_cache.close()
+
+
+@pytest.mark.anyio
+async def test_cluster_backend(valkey_cluster: EmbeddedCluster) -> None:
+    cache = ClusterValkeyCache(valkey_cluster.url, {"KEY_PREFIX": "djc", "OPTIONS": {"NEAR_CACHE": True}})
+    raw = valkey.ValkeyCluster.from_url(valkey_cluster.url)
+    try:
+        assert cache.near_cache.wait_ready(10)
+        assert len(cache.near_cache.listeners) == len(valkey_cluster.current_masters())
+        names = [f"k{i}" for i in range(12)]
+        cache.set_many(dict.fromkeys(names, 1))
+        held = cache.near_cache.store._entries
+        wait_until(
+            lambda: (
+                cache.get_many(names) == dict.fromkeys(names, 1)
+                and all(cache.make_key(n) in held for n in names)
+            ),
+            "every key cached",
+        )
+        assert await cache.aget_many(names) == dict.fromkeys(names, 1)
+        raw.set(cache.make_key("k3"), pickle.dumps(2))
+        wait_until(lambda: cache.get("k3") == 2, "the other writer's value")
+        assert cache.async_client.near_cache is cache.near_cache
+        await cache.aset("k4", 3)
+        assert await cache.aget("k4") == 3
+        assert cache.get("k4") == 3
+    finally:
+        cache.near_cache.close()
+        raw.close()

@@ -83,6 +83,8 @@ class NearCache:
         self.listeners: list[Listener] = []
         #: The servers listened to: a fill from any other is not kept.
         self.servers: frozenset[str] = frozenset()
+        #: The client's LOCATION entries (never shown: they may hold credentials).
+        self.locations: tuple[str, ...] = ()
         self._install(sources)
         _LIVE.add(self)
 
@@ -341,14 +343,12 @@ def _near_class(cls: type) -> type:
         else:
             sources = _sources(self)
         shared = getattr(backend, "_near_cache", None)
-        if (
-            isinstance(shared, NearCache)
-            and [listener.server for listener in shared.listeners] == [source.server for source in sources]
-            and shared.settings == settings
-        ):
+        locations = tuple(self._server)
+        if isinstance(shared, NearCache) and shared.locations == locations and shared.settings == settings:
             self.near_cache = shared  # the sync and async clients of one Django cache
             return
         near = self.near_cache = NearCache(settings, bcast_prefix(backend), sources, discover)
+        near.locations = locations
         weakref.finalize(self, near.close)
         try:
             backend._near_cache = near
