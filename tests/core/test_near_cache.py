@@ -639,3 +639,21 @@ def test_ignore_exceptions_while_the_server_is_down(fresh_server: EmbeddedServer
         assert cache.set("k", 2) is False
     finally:
         cache.near_cache.close()
+
+
+def test_a_busy_channel_is_still_checked(valkey_url: str, raw_valkey: valkey.Valkey) -> None:
+    """Whether the server is still the one to track (Sentinel, cluster) is asked once a
+    ping interval even while invalidations keep the channel from ever going quiet."""
+    cache = near(valkey_url)
+    try:
+        listener = cache.near_cache.listeners[0]
+        asked: list[float] = []
+        listener._still_current = lambda conn: asked.append(time.monotonic()) is None
+        listener.ping_interval = 0.05
+        nkey = cache.make_key("busy")
+        stop = time.monotonic() + 1.0
+        while time.monotonic() < stop:
+            raw_valkey.set(nkey, b"x")  # each write is a push on the channel
+        assert len(asked) >= 5, asked
+    finally:
+        cache.near_cache.close()

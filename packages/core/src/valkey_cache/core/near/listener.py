@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -167,27 +168,35 @@ class Listener:
     def _listen(self, conn: Any) -> None:
         awaiting_pong = False
         store = self.store
+        checked = time.monotonic()
         while not self._stopped.is_set():
             if conn.can_read(timeout=self.ping_interval):
                 message = conn.read_response()
-                if not isinstance(message, list) or len(message) < 2:
-                    continue
-                kind = message[0]
-                if kind == b"message":
-                    keys = message[2]
-                    if keys is None:
-                        store.flush()
-                    else:
-                        store.invalidate(k.decode("utf-8", "surrogateescape") for k in keys)
-                elif kind == b"pong":
-                    awaiting_pong = False
+                if isinstance(message, list) and len(message) >= 2:
+                    kind = message[0]
+                    if kind == b"message":
+                        keys = message[2]
+                        if keys is None:
+                            store.flush()
+                        else:
+                            store.invalidate(k.decode("utf-8", "surrogateescape") for k in keys)
+                    elif kind == b"pong":
+                        awaiting_pong = False
+                # A busy channel is checked as often as a quiet one.
+                if time.monotonic() - checked >= self.ping_interval:
+                    self._check_current(conn)
+                    checked = time.monotonic()
                 continue
             if awaiting_pong:
                 raise ChannelLost(f"no answer to PING within {self.ping_interval}s")
-            if self._still_current is not None and not self._still_current(conn):
-                raise ChannelLost("the server is no longer the primary")
+            self._check_current(conn)
+            checked = time.monotonic()
             conn.send_command("PING")
             awaiting_pong = True
+
+    def _check_current(self, conn: Any) -> None:
+        if self._still_current is not None and not self._still_current(conn):
+            raise ChannelLost("the server is no longer one to track (a failover, or the primaries changed)")
 
     def _close(self, conn: Any) -> None:
         if self._conn is conn:
