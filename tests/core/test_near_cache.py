@@ -657,3 +657,27 @@ def test_a_busy_channel_is_still_checked(valkey_url: str, raw_valkey: valkey.Val
         assert len(asked) >= 5, asked
     finally:
         cache.near_cache.close()
+
+
+def test_shard_get_many_goes_on_without_a_dead_server(valkey_url: str, fresh_server: EmbeddedServer) -> None:
+    """Under IGNORE_EXCEPTIONS only the dead server's keys miss, as without a near cache."""
+    cache = Cache(
+        [valkey_url, fresh_server.url],
+        key_prefix="sd",
+        client_class="valkey_cache.core.client.ShardClient",
+        near_cache=True,
+        ignore_exceptions=True,
+        socket_connect_timeout=0.5,
+        socket_timeout=0.5,
+    )
+    try:
+        assert cache.near_cache.wait_ready()
+        names = [f"k{i}" for i in range(20)]
+        assert cache.set_many(dict.fromkeys(names, 1)) == []
+        live = [n for n in names if cache.client.get_server_name(cache.make_key(n)) == valkey_url]
+        assert 0 < len(live) < len(names)
+        assert cache.get_many(names) == dict.fromkeys(names, 1)
+        fresh_server.stop()
+        assert cache.get_many(names) == dict.fromkeys(live, 1)
+    finally:
+        cache.near_cache.close()

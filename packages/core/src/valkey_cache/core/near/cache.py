@@ -16,12 +16,12 @@ import weakref
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple, TypeVar
 
-from ..commands import standard
+from ..commands import fanout, standard
 from ..commands.declare import AsyncSide, Command, declared
 from ..keys import CacheKey
 from ..redaction import redact_url
 from .cluster import Topology, check_mode, listener_options
-from .drivers import plain_get, served_method
+from .drivers import plain_get, served_method, spread_get_many
 from .listener import PING_INTERVAL, RETRY_INTERVAL, Listener
 from .settings import NearSettings, near_settings
 from .store import NearStore
@@ -79,6 +79,9 @@ class NearCache:
         self._up_lock = threading.Lock()
         self._replace_lock = threading.Lock()
         self._started = self._closed = False
+        #: True once every current listener's thread is started (reads then skip
+        #: :meth:`ensure_started`).
+        self.started = False
         self._next_discovery = 0.0
         self.listeners: list[Listener] = []
         #: The servers listened to: a fill from any other is not kept.
@@ -107,6 +110,7 @@ class NearCache:
             self._up = set()
             self.store.set_active(False)
             self.listeners = [self._listener(source) for source in sources]
+            self.started = False
             self.servers = frozenset(source.server for source in sources)
 
     def _changed(self, listener: Listener, up: bool) -> None:
@@ -168,8 +172,11 @@ class NearCache:
                 self._replace(self._discover(True))
             except Exception:
                 return
-        for listener in self.listeners:
+        listeners = self.listeners
+        for listener in listeners:
             listener.ensure_started()
+        if listeners and listeners is self.listeners:
+            self.started = True
 
     def covers(self, key: Any) -> bool:
         """Whether the server tracks ``key`` for this cache (BCAST: under the prefix)."""
@@ -212,6 +219,7 @@ class NearCache:
             listener.stop()
 
     def _after_fork(self) -> None:
+        self.started = False
         self._up = set()
         self._up_lock = threading.Lock()
         self._replace_lock = threading.Lock()
@@ -359,6 +367,8 @@ def _near_class(cls: type) -> type:
     for name, declaration in declared(cls).items():
         if name == "get" and declaration.logic is standard.cmd_get:
             namespace[name] = plain_get(declaration, is_async)
+        elif name == "get_many" and declaration.logic is fanout.cmd_get_many:
+            namespace[name] = spread_get_many(declaration, is_async)
         elif name in SERVED:
             namespace[name] = served_method(declaration, is_async)
         elif declaration.writes and not declaration.iterator:

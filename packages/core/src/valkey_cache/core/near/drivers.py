@@ -19,8 +19,10 @@ from valkey.exceptions import ValkeyClusterException
 from ..client.cluster import slot_of
 from ..commands.declare import Command, make_function
 from ..commands.ops import PIPELINE, Op, Step, write
+from ..commands.protocol import MISS
 from ..drivers import asynchronous, sync
 from ..drivers.errors import classify, raise_outage
+from ..exceptions import ConnectionInterrupted
 from .cluster import NodeConnections
 
 if TYPE_CHECKING:
@@ -47,6 +49,8 @@ def _fill_commands(groups: list[list[Any]], client_id: int | None) -> list[tuple
 
 def _client_id(client: Any, near: NearCache, route: Any) -> int | None:
     """The id of the listener of the server ``route`` goes to (OPTIN redirects there)."""
+    if not near.optin:
+        return None
     if len(near.listeners) == 1:
         return near.client_id
     return near.client_id_for(client._route_index(route))
@@ -260,25 +264,34 @@ def _untracked(raws: list[Any]) -> list[Any]:
 
 
 def miss_one(client: Any, near: NearCache, nkey: Any) -> Any:
-    """The stored value of ``nkey`` after a local miss, filling its copy."""
-    markers = _begin(near, [nkey])
+    """The stored value of ``nkey`` after a local miss, filling its copy (:func:`_begin`,
+    :func:`_fetch` and :func:`_filled` for one key, the path every ``get`` miss takes)."""
+    if not near.started:
+        near.ensure_started()
+    store = near.store
+    markers = [store.begin(nkey) if near.covers(nkey) else None]
     try:
         flat = _fetch(client, near, [[nkey]], markers)
     except BaseException:
-        _abort(near, [nkey], markers)
+        store.abort(nkey, markers[0])
         raise
-    return _filled(near, [nkey], markers, flat)[0]
+    store.fill(nkey, markers[0], flat[0], int(flat[1]))
+    return flat[0]
 
 
 async def amiss_one(client: Any, near: NearCache, nkey: Any) -> Any:
     """:func:`miss_one` on an asyncio client."""
-    markers = _begin(near, [nkey])
+    if not near.started:
+        near.ensure_started()
+    store = near.store
+    markers = [store.begin(nkey) if near.covers(nkey) else None]
     try:
         flat = await _afetch(client, near, [[nkey]], markers)
     except BaseException:
-        _abort(near, [nkey], markers)
+        store.abort(nkey, markers[0])
         raise
-    return _filled(near, [nkey], markers, flat)[0]
+    store.fill(nkey, markers[0], flat[0], int(flat[1]))
+    return flat[0]
 
 
 def _lookups(near: NearCache, nkeys: list[Any]) -> tuple[list[Any], list[int]]:
@@ -295,7 +308,8 @@ def _lookups(near: NearCache, nkeys: list[Any]) -> tuple[list[Any], list[int]]:
 
 
 def _begin(near: NearCache, nkeys: list[Any]) -> list[Any]:
-    near.ensure_started()
+    if not near.started:
+        near.ensure_started()
     begin, covers = near.store.begin, near.covers
     return [begin(k) if covers(k) else None for k in nkeys]
 
@@ -518,3 +532,90 @@ def plain_get(declaration: Command[Any, Any], is_async: bool) -> Callable[..., A
     function.__doc__ = declaration.doc or None
     function.__command__ = declaration  # type: ignore[attr-defined]
     return function
+
+
+def spread_get_many(declaration: Command[Any, Any], is_async: bool) -> Callable[..., Any]:
+    """``get_many`` for a client whose keys live on several servers (shards, cluster
+    slots) running the standard fan-out: the keys found here are answered at once, the
+    others fetched as the fan-out would (one round trip per server, one MGET per batch),
+    without an op per batch. An unreachable server loses only its keys under
+    ``IGNORE_EXCEPTIONS``, as there."""
+    if is_async:
+
+        async def aget_many(self: Any, keys: Any, version: Any = None, client: Any = None) -> Any:
+            if client is not None:
+                return await asynchronous.run(declaration.logic(self, keys, version, client), self, client)
+            originals = list(keys)
+            if not originals:
+                return {}
+            nkeys = self.make_keys(originals, version)
+            near = self.near_cache
+            raws, missing = _lookups(near, nkeys)
+            if missing:
+                wanted = [nkeys[i] for i in missing]
+                fetched: dict[Any, Any] = {}
+                for route, batches in self.key_groups(wanted):
+                    joined = _joined(batches)
+                    markers = _begin(near, joined)
+                    try:
+                        flat = await _afetch(self, near, batches, markers, route)
+                    except ConnectionInterrupted as exc:
+                        _abort(near, joined, markers)
+                        self.tolerate(exc, "get_many")
+                        continue
+                    except BaseException:
+                        _abort(near, joined, markers)
+                        raise
+                    fetched.update(zip(joined, _filled(near, joined, markers, flat)))
+                for i in missing:
+                    raws[i] = fetched.get(nkeys[i])
+            return _decoded(self, originals, nkeys, raws)
+
+        function: Callable[..., Any] = aget_many
+    else:
+
+        def get_many(self: Any, keys: Any, version: Any = None, client: Any = None) -> Any:
+            if client is not None:
+                return sync.run(declaration.logic(self, keys, version, client), self, client)
+            originals = list(keys)
+            if not originals:
+                return {}
+            nkeys = self.make_keys(originals, version)
+            near = self.near_cache
+            raws, missing = _lookups(near, nkeys)
+            if missing:
+                wanted = [nkeys[i] for i in missing]
+                fetched: dict[Any, Any] = {}
+                for route, batches in self.key_groups(wanted):
+                    joined = _joined(batches)
+                    markers = _begin(near, joined)
+                    try:
+                        flat = _fetch(self, near, batches, markers, route)
+                    except ConnectionInterrupted as exc:
+                        _abort(near, joined, markers)
+                        self.tolerate(exc, "get_many")
+                        continue
+                    except BaseException:
+                        _abort(near, joined, markers)
+                        raise
+                    fetched.update(zip(joined, _filled(near, joined, markers, flat)))
+                for i in missing:
+                    raws[i] = fetched.get(nkeys[i])
+            return _decoded(self, originals, nkeys, raws)
+
+        function = get_many
+    function.__name__ = "get_many"
+    function.__doc__ = declaration.doc or None
+    function.__command__ = declaration  # type: ignore[attr-defined]
+    return function
+
+
+def _decoded(client: Any, originals: list[Any], nkeys: list[Any], raws: list[Any]) -> dict[Any, Any]:
+    """``{key: value}`` for the raw values found (one that cannot be read is a miss, logged)."""
+    found = {}
+    for original, nkey, raw in zip(originals, nkeys, raws):
+        if raw is not None:
+            value = client.decode_or_miss(raw, nkey)
+            if value is not MISS:
+                found[original] = value
+    return found
