@@ -534,6 +534,63 @@ def plain_get(declaration: Command[Any, Any], is_async: bool) -> Callable[..., A
     return function
 
 
+class _Spread(NamedTuple):
+    """A ``get_many`` on several servers after the local lookups: what is still to fetch."""
+
+    originals: list[Any]
+    nkeys: list[Any]
+    raws: list[Any]
+    missing: list[int]
+    #: ``(route, batches, their keys joined, markers)`` per server.
+    sends: list[tuple[Any, list[list[Any]], list[Any], list[Any]]]
+
+
+def _spread(client: Any, near: NearCache, keys: Any, version: Any) -> _Spread:
+    originals = list(keys)
+    nkeys = client.make_keys(originals, version) if originals else []
+    raws, missing = _lookups(near, nkeys)
+    sends = []
+    if missing:
+        for route, batches in client.key_groups([nkeys[i] for i in missing]):
+            joined = _joined(batches)
+            sends.append((route, batches, joined, _begin(near, joined)))
+    return _Spread(originals, nkeys, raws, missing, sends)
+
+
+def _spread_result(client: Any, near: NearCache, spread: _Spread, replies: list[Any]) -> dict[Any, Any]:
+    """Fill from each server's flat replies (None: unreachable, tolerated) and decode."""
+    fetched: dict[Any, Any] = {}
+    for (_, _, joined, markers), flat in zip(spread.sends, replies):
+        if flat is not None:
+            fetched.update(zip(joined, _filled(near, joined, markers, flat)))
+    raws, nkeys = spread.raws, spread.nkeys
+    for i in spread.missing:
+        raws[i] = fetched.get(nkeys[i])
+    found = {}
+    for original, nkey, raw in zip(spread.originals, nkeys, raws):
+        if raw is not None:
+            value = client.decode_or_miss(raw, nkey)
+            if value is not MISS:
+                found[original] = value
+    return found
+
+
+def _spread_failed(client: Any, near: NearCache, spread: _Spread, exc: BaseException, failed: int) -> None:
+    """After server ``failed`` (an index of ``sends``) failed: cancel its fills, and
+    unless ``exc`` is an outage IGNORE_EXCEPTIONS lets ``get_many`` go on without,
+    every fill (none is made before the last reply), and raise."""
+    _, _, joined, markers = spread.sends[failed]
+    _abort(near, joined, markers)
+    try:
+        if not isinstance(exc, ConnectionInterrupted):
+            raise exc
+        client.tolerate(exc, "get_many")
+    except BaseException:
+        for _, _, joined, markers in spread.sends:
+            _abort(near, joined, markers)
+        raise
+
+
 def spread_get_many(declaration: Command[Any, Any], is_async: bool) -> Callable[..., Any]:
     """``get_many`` for a client whose keys live on several servers (shards, cluster
     slots) running the standard fan-out: the keys found here are answered at once, the
@@ -545,31 +602,16 @@ def spread_get_many(declaration: Command[Any, Any], is_async: bool) -> Callable[
         async def aget_many(self: Any, keys: Any, version: Any = None, client: Any = None) -> Any:
             if client is not None:
                 return await asynchronous.run(declaration.logic(self, keys, version, client), self, client)
-            originals = list(keys)
-            if not originals:
-                return {}
-            nkeys = self.make_keys(originals, version)
             near = self.near_cache
-            raws, missing = _lookups(near, nkeys)
-            if missing:
-                wanted = [nkeys[i] for i in missing]
-                fetched: dict[Any, Any] = {}
-                for route, batches in self.key_groups(wanted):
-                    joined = _joined(batches)
-                    markers = _begin(near, joined)
-                    try:
-                        flat = await _afetch(self, near, batches, markers, route)
-                    except ConnectionInterrupted as exc:
-                        _abort(near, joined, markers)
-                        self.tolerate(exc, "get_many")
-                        continue
-                    except BaseException:
-                        _abort(near, joined, markers)
-                        raise
-                    fetched.update(zip(joined, _filled(near, joined, markers, flat)))
-                for i in missing:
-                    raws[i] = fetched.get(nkeys[i])
-            return _decoded(self, originals, nkeys, raws)
+            spread = _spread(self, near, keys, version)
+            replies: list[Any] = []
+            for route, batches, _, markers in spread.sends:
+                try:
+                    replies.append(await _afetch(self, near, batches, markers, route))
+                except BaseException as exc:
+                    _spread_failed(self, near, spread, exc, len(replies))
+                    replies.append(None)
+            return _spread_result(self, near, spread, replies)
 
         function: Callable[..., Any] = aget_many
     else:
@@ -577,45 +619,19 @@ def spread_get_many(declaration: Command[Any, Any], is_async: bool) -> Callable[
         def get_many(self: Any, keys: Any, version: Any = None, client: Any = None) -> Any:
             if client is not None:
                 return sync.run(declaration.logic(self, keys, version, client), self, client)
-            originals = list(keys)
-            if not originals:
-                return {}
-            nkeys = self.make_keys(originals, version)
             near = self.near_cache
-            raws, missing = _lookups(near, nkeys)
-            if missing:
-                wanted = [nkeys[i] for i in missing]
-                fetched: dict[Any, Any] = {}
-                for route, batches in self.key_groups(wanted):
-                    joined = _joined(batches)
-                    markers = _begin(near, joined)
-                    try:
-                        flat = _fetch(self, near, batches, markers, route)
-                    except ConnectionInterrupted as exc:
-                        _abort(near, joined, markers)
-                        self.tolerate(exc, "get_many")
-                        continue
-                    except BaseException:
-                        _abort(near, joined, markers)
-                        raise
-                    fetched.update(zip(joined, _filled(near, joined, markers, flat)))
-                for i in missing:
-                    raws[i] = fetched.get(nkeys[i])
-            return _decoded(self, originals, nkeys, raws)
+            spread = _spread(self, near, keys, version)
+            replies: list[Any] = []
+            for route, batches, _, markers in spread.sends:
+                try:
+                    replies.append(_fetch(self, near, batches, markers, route))
+                except BaseException as exc:
+                    _spread_failed(self, near, spread, exc, len(replies))
+                    replies.append(None)
+            return _spread_result(self, near, spread, replies)
 
         function = get_many
     function.__name__ = "get_many"
     function.__doc__ = declaration.doc or None
     function.__command__ = declaration  # type: ignore[attr-defined]
     return function
-
-
-def _decoded(client: Any, originals: list[Any], nkeys: list[Any], raws: list[Any]) -> dict[Any, Any]:
-    """``{key: value}`` for the raw values found (one that cannot be read is a miss, logged)."""
-    found = {}
-    for original, nkey, raw in zip(originals, nkeys, raws):
-        if raw is not None:
-            value = client.decode_or_miss(raw, nkey)
-            if value is not MISS:
-                found[original] = value
-    return found
