@@ -10,6 +10,9 @@ One process, one embedded ``valkey-server``. Workloads, each round interleaved:
   workload (default: twice the key count), as a long-running process's would be;
 * ``local miss``: a ``get`` whose local copy was just dropped, against a ``get`` with the
   near cache off (what the fill adds: the marker, PTTL in the same round trip, the store).
+  Besides the two loops, the cost is also measured in pairs: each sample times one miss
+  and, right after, one ``get`` with the near cache off, and the median of the paired
+  differences is printed, which the drift of the round trip between loops does not move.
 
 Run from the repository root (the medians of ``--rounds`` rounds are printed)::
 
@@ -66,6 +69,23 @@ def per_op(run: Callable[[], object], ops: int) -> float:
     return (time.perf_counter() - start) / ops
 
 
+def paired(
+    first: Callable[[], object], second: Callable[[], object], ops: int, before: Callable[[], object]
+) -> list[float]:
+    """``ops`` differences, each the time of one ``first()`` minus that of the ``second()``
+    just after; ``before()`` runs untimed ahead of each pair."""
+    clock = time.perf_counter
+    differences = []
+    for _ in range(ops):
+        before()
+        start = clock()
+        first()
+        middle = clock()
+        second()
+        differences.append((middle - start) - (clock() - middle))
+    return differences
+
+
 async def aper_op(run: Callable[[], Any], ops: int) -> float:
     start = time.perf_counter()
     for _ in range(ops):
@@ -101,6 +121,8 @@ def main() -> None:
         print(f"{label:<34} {statistics.median(results[slow]) / statistics.median(results[fast]):>12.1f}x")
     extra = statistics.median(results["local miss, near on"]) - statistics.median(results["get, near off"])
     print(f"{'local miss cost over near off':<34} {extra * 1e6:>+12.2f} µs")
+    paired = statistics.median(results["paired: miss - off"])
+    print(f"{'  the same, in pairs':<34} {paired * 1e6:>+12.2f} µs")
 
 
 def run_all(url: str, value: Any, rounds: int, ops: int, keys: int, warmup: int) -> dict[str, list[float]]:
@@ -156,6 +178,9 @@ def run_all(url: str, value: Any, rounds: int, ops: int, keys: int, warmup: int)
             after = near.near_cache_stats() or {}
             hits, misses = after["hits"] - before["hits"], after["misses"] - before["misses"]
             results.setdefault("hit ratio, zipf near on", []).append(hits / max(hits + misses, 1))
+            results.setdefault("paired: miss - off", []).extend(
+                paired(lambda: near.get("hot"), lambda: off.get("hot"), ops, lambda: store.drop(hot))
+            )
             raw_async, near_async = asyncio.run(async_round(url, hot, ops))
             results.setdefault("raw GET+pickle (async)", []).append(raw_async)
             results.setdefault("near get (async)", []).append(near_async)

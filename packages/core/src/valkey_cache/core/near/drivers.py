@@ -103,6 +103,10 @@ def _send(
     connection of ``pool`` (what a pipeline does, without its per-call objects)."""
     conn = pool.get_connection("GET")
     try:
+        if client_id is None and len(groups) == 1 and len(groups[0]) == 1:  # a BCAST get miss
+            nkey = groups[0][0]
+            conn.send_packed_command(conn.pack_commands((("GET", nkey), ("PTTL", nkey))))
+            return [conn.read_response(), conn.read_response()]
         tracked = _redirect(conn, near, client_id, _joined(groups), markers)
         commands = _fill_commands(groups, tracked)
         conn.send_packed_command(conn.pack_commands(commands))
@@ -120,6 +124,10 @@ async def _asend(
     """:func:`_send` on an asyncio pool."""
     conn = await pool.get_connection("GET")
     try:
+        if client_id is None and len(groups) == 1 and len(groups[0]) == 1:  # a BCAST get miss
+            nkey = groups[0][0]
+            await conn.send_packed_command(conn.pack_commands((("GET", nkey), ("PTTL", nkey))))
+            return [await conn.read_response(), await conn.read_response()]
         tracked = _redirect(conn, near, client_id, _joined(groups), markers)
         commands = _fill_commands(groups, tracked)
         await conn.send_packed_command(conn.pack_commands(commands))
