@@ -7,6 +7,7 @@ for the rig's own checks; clients only ever learn the TLS ports.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -153,3 +154,28 @@ async def test_plaintext_url_at_a_tls_port_fails(kind: str, sentinel: TlsSentine
     )
     with pytest.raises(ConnectionInterrupted, match=f"127.0.0.1:{sentinel.master_tls_port}"):
         await cache.get("k")
+
+
+async def test_near_cache_on_a_tls_cluster(kind: str, cluster: TlsCluster, tls_files: TlsFiles) -> None:
+    """The listeners and CLUSTER SLOTS connections take the cluster's TLS options."""
+    options: dict[str, Any] = {"client_class": CLUSTER[kind], "ssl_ca_certs": str(tls_files.ca)}
+    near = make_cache(kind, cluster.url, near_cache=True, **options)
+    writer = make_cache(kind, cluster.url, **options)
+    try:
+        assert near.inner.near_cache.wait_ready(10)
+        assert len(near.inner.near_cache.listeners) == len(cluster.nodes)
+        assert await writer.set_many(dict.fromkeys(KEYS, 1)) == []
+        held = near.inner.near_cache.store._entries
+        deadline = time.monotonic() + 10
+        while not (
+            await near.get_many(KEYS) == dict.fromkeys(KEYS, 1)
+            and all(near.inner.make_key(k) in held for k in KEYS)
+        ):
+            assert time.monotonic() < deadline, "every key cached"
+        assert await writer.set(KEYS[0], 2)
+        while await near.get(KEYS[0]) != 2:
+            assert time.monotonic() < deadline, "the other writer's invalidation"
+    finally:
+        near.inner.near_cache.close()
+        await near.close()
+        await writer.close()
