@@ -681,3 +681,62 @@ def test_shard_get_many_goes_on_without_a_dead_server(valkey_url: str, fresh_ser
         assert cache.get_many(names) == dict.fromkeys(live, 1)
     finally:
         cache.near_cache.close()
+
+
+# -- replicas -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_replica_reads_are_tracked_on_the_replica(mode: str, valkey_sentinel: EmbeddedSentinel) -> None:
+    """LOCATION [primary, replica]: fills read from the replica, whose listener reports
+    the writes it replicates."""
+    primary = valkey_sentinel.current_master_server()
+    (replica,) = [node for node in valkey_sentinel.data_nodes if node.port != primary.port]
+    cache = Cache([primary.url, replica.url], key_prefix="rep", near_cache={"MODE": mode})
+    writer = valkey.Valkey.from_url(primary.url)
+    on_replica = valkey.Valkey.from_url(replica.url)
+    try:
+        assert cache.near_cache.wait_ready()
+        assert [listener.server for listener in cache.near_cache.listeners] == [primary.url, replica.url]
+        nkey = cache.make_key("k")
+        pttl_calls = on_replica.info("commandstats").get("cmdstat_pttl", {}).get("calls", 0)
+        writer.set(nkey, pickle.dumps(1))
+        held = cache.near_cache.store._entries
+        wait_until(lambda: cache.get("k") == 1 and nkey in held, "a copy filled from the replica")
+        assert on_replica.info("commandstats")["cmdstat_pttl"]["calls"] > pttl_calls
+        writer.set(nkey, pickle.dumps(2))
+        wait_until(lambda: cache.get("k") == 2, "the replica's invalidation")
+        writer.delete(nkey)
+        wait_until(lambda: cache.get("k") is None, "the replicated delete")
+    finally:
+        cache.near_cache.close()
+        writer.close()
+        on_replica.close()
+
+
+@pytest.mark.anyio
+async def test_async_replica_reads_are_tracked_on_the_replica(valkey_sentinel: EmbeddedSentinel) -> None:
+    primary = valkey_sentinel.current_master_server()
+    (replica,) = [node for node in valkey_sentinel.data_nodes if node.port != primary.port]
+    cache = AsyncCache([primary.url, replica.url], key_prefix="arep", near_cache={"MODE": "optin"})
+    writer = valkey.Valkey.from_url(primary.url)
+    on_replica = valkey.Valkey.from_url(replica.url)
+    try:
+        assert cache.near_cache.wait_ready()
+        nkey = cache.make_key("k")
+        pttl_calls = on_replica.info("commandstats").get("cmdstat_pttl", {}).get("calls", 0)
+        writer.set(nkey, pickle.dumps(1))
+        held = cache.near_cache.store._entries
+        deadline = time.monotonic() + 5
+        while not (await cache.get("k") == 1 and nkey in held):
+            assert time.monotonic() < deadline, "a copy filled from the replica"
+            await asyncio.sleep(0.002)
+        assert on_replica.info("commandstats")["cmdstat_pttl"]["calls"] > pttl_calls
+        writer.set(nkey, pickle.dumps(2))
+        while await cache.get("k") != 2:
+            assert time.monotonic() < deadline, "the replica's invalidation"
+            await asyncio.sleep(0.002)
+    finally:
+        cache.near_cache.close()
+        writer.close()
+        on_replica.close()

@@ -88,6 +88,8 @@ class NearCache:
         self.servers: frozenset[str] = frozenset()
         #: The client's LOCATION entries (never shown: they may hold credentials).
         self.locations: tuple[str, ...] = ()
+        #: Fills read from a replica (and its listener's invalidations keep them).
+        self.replicated = False
         self._install(sources)
         _LIVE.add(self)
 
@@ -255,11 +257,17 @@ def bcast_prefix(backend: Any) -> str:
     return f"{prefix}:" if probe == f"{prefix}:7:k" else ""
 
 
+def replicated(client: Any) -> bool:
+    """Whether reads go to replicas: several LOCATIONs holding the same data (not shards)."""
+    return len(client._server) > 1 and not hasattr(client, "shard_index")
+
+
 def _sources(client: Any) -> list[Source]:
-    """One :class:`Source` per server taking writes: the listener's (blocking)
-    connection to it, and for Sentinel a check that it still is the master."""
+    """One :class:`Source` per server taking writes, and per replica reads go to: the
+    listener's (blocking) connection to it, and for Sentinel a check that it still is
+    the master."""
     sharded = hasattr(client, "shard_index")
-    indexes = range(len(client._server)) if sharded else range(1)
+    indexes = range(len(client._server)) if sharded or replicated(client) else range(1)
     if isinstance(client, AsyncSide):
         from ..pool import ConnectionFactory
         from ..sentinel_pool import AsyncSentinelConnectionFactory, SentinelConnectionFactory
@@ -280,7 +288,14 @@ def _sources(client: Any) -> list[Source]:
             alive = owner()
             if alive is None:
                 raise ConnectionError("the client is gone")
-            return alive._shard(index) if sharded else alive.get_client(write=True)
+            if sharded:
+                return alive._shard(index)
+            if index == 0:
+                return alive.get_client(write=True)
+            clients = alive._clients
+            if clients[index] is None:
+                clients[index] = alive.connect(index)
+            return clients[index]
 
     def maker(index: int) -> Callable[[], Any]:
         def make_connection() -> Any:
@@ -357,6 +372,7 @@ def _near_class(cls: type) -> type:
             return
         near = self.near_cache = NearCache(settings, bcast_prefix(backend), sources, discover)
         near.locations = locations
+        near.replicated = not clustered and replicated(self)
         weakref.finalize(self, near.close)
         try:
             backend._near_cache = near

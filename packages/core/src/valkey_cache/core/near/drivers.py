@@ -2,10 +2,11 @@
 
 A served command's logic is the client's own (the herd client's included); only its
 ``get``, ``mget`` and ``exists`` reads are answered here: from a valid local copy, or
-from the primary with the key's PTTL in the same round trip (both written at once on
-one pooled connection), filling the copy if no invalidation cancelled the read
-meanwhile. Every other op is performed as usual; a write op drops the copy of the key
-it is routed by, so a command reads what it wrote.
+from the server (the primary; a replica when reads go to replicas) with the key's PTTL
+in the same round trip (both written at once on one pooled connection), filling the
+copy if no invalidation cancelled the read meanwhile. Every other op is performed as
+usual; a write op drops the copy of the key it is routed by, so a command reads what it
+wrote.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from valkey.exceptions import ValkeyClusterException
 
 from ..client.cluster import slot_of
 from ..commands.declare import Command, make_function
-from ..commands.ops import PIPELINE, Op, Step, write
+from ..commands.ops import PIPELINE, Op, Step, read, write
 from ..commands.protocol import MISS
 from ..drivers import asynchronous, sync
 from ..drivers.errors import classify, raise_outage
@@ -47,10 +48,13 @@ def _fill_commands(groups: list[list[Any]], client_id: int | None) -> list[tuple
     return commands
 
 
-def _client_id(client: Any, near: NearCache, route: Any) -> int | None:
-    """The id of the listener of the server ``route`` goes to (OPTIN redirects there)."""
+def _client_id(client: Any, near: NearCache, route: Any, index: int | None = None) -> int | None:
+    """The id of the listener of the server ``route`` goes to, or of server ``index``
+    (OPTIN redirects there)."""
     if not near.optin:
         return None
+    if index is not None:
+        return near.client_id_for(index)
     if len(near.listeners) == 1:
         return near.client_id
     return near.client_id_for(client._route_index(route))
@@ -142,18 +146,23 @@ async def _asend(
 def _fetch(
     client: Any, near: NearCache, groups: list[list[Any]], markers: list[Any], route: Any = None
 ) -> list[Any]:
-    """The flat values and PTTLs of the keys of ``groups``, from the primary: one round
-    trip (one per node on a cluster)."""
+    """The flat values and PTTLs of the keys of ``groups``, from the primary (a replica
+    when reads go to replicas): one round trip (one per node on a cluster)."""
     first = groups[0][0]
-    op = write("get", first if route is None else route, first)
+    index = None
+    op = (read if near.replicated else write)("get", first if route is None else route, first)
     try:
-        conn = client._connection_for(op)
+        if near.replicated:
+            conn, index = client.get_client_with_index(write=False)
+        else:
+            conn = client._connection_for(op)
     except Exception as exc:
         raise_outage(exc, None, op)
     try:
         if hasattr(conn, "nodes_manager"):
             return _fetch_on_nodes(conn, near, groups, markers)
-        return _send(conn.connection_pool, near, groups, markers, _client_id(client, near, op.route))
+        client_id = _client_id(client, near, op.route, index)
+        return _send(conn.connection_pool, near, groups, markers, client_id)
     except Exception as exc:
         raise classify(conn, exc, op) from exc
 
@@ -163,17 +172,22 @@ async def _afetch(
 ) -> list[Any]:
     """:func:`_fetch` on an asyncio client."""
     first = groups[0][0]
-    op = write("get", first if route is None else route, first)
+    index = None
+    op = (read if near.replicated else write)("get", first if route is None else route, first)
     try:
-        conn = client._connection_for(op)
-        if type(conn) is CoroutineType:
-            conn = await conn
+        if near.replicated:
+            conn, index = await client.get_client_with_index(write=False)
+        else:
+            conn = client._connection_for(op)
+            if type(conn) is CoroutineType:
+                conn = await conn
     except Exception as exc:
         raise_outage(exc, None, op)
     try:
         if hasattr(conn, "nodes_manager"):
             return await _afetch_on_nodes(conn, near, groups, markers)
-        return await _asend(conn.connection_pool, near, groups, markers, _client_id(client, near, op.route))
+        client_id = _client_id(client, near, op.route, index)
+        return await _asend(conn.connection_pool, near, groups, markers, client_id)
     except Exception as exc:
         raise classify(conn, exc, op) from exc
 
