@@ -77,16 +77,6 @@ def test_bad_options_name_the_option(value: Any, named: str) -> None:
         Cache("valkey://127.0.0.1:1/0", near_cache=value)
 
 
-@pytest.mark.parametrize("client", ["ClusterClient", "AsyncClusterClient"])
-def test_optin_is_refused_on_the_cluster(client: str) -> None:
-    with pytest.raises(ConfigurationError, match=r"NEAR_CACHE\['MODE'\].*'bcast' with the cluster client"):
-        Cache(
-            "valkey://127.0.0.1:1/0",
-            client_class=f"valkey_cache.core.client.{client}",
-            near_cache={"MODE": "optin"},
-        )
-
-
 def test_off_by_default_and_the_client_class_untouched(valkey_url: str) -> None:
     plain = Cache(valkey_url)
     assert plain.near_cache is None

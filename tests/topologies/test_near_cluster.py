@@ -29,8 +29,12 @@ async def eventually(check: Callable[[], Awaitable[bool]], what: str, timeout: f
         time.sleep(0.005)
 
 
-def near_cluster_cache(kind: str, url: str, **options: Any) -> EitherCache:
-    cache = make_cache(kind, url, client_class=CLIENTS[kind], key_prefix=PREFIX, near_cache=True, **options)
+MODES = ("bcast", "optin")
+
+
+def near_cluster_cache(kind: str, url: str, mode: str = "bcast", **options: Any) -> EitherCache:
+    near = {"MODE": mode}
+    cache = make_cache(kind, url, client_class=CLIENTS[kind], key_prefix=PREFIX, near_cache=near, **options)
     assert cache.inner.near_cache.wait_ready(10)
     return cache
 
@@ -67,12 +71,15 @@ def cluster(valkey_cluster: EmbeddedCluster) -> EmbeddedCluster:
     return valkey_cluster
 
 
-async def test_a_listener_per_primary_and_hits_on_every_node(kind: str, cluster: EmbeddedCluster) -> None:
+@pytest.mark.parametrize("mode", MODES)
+async def test_a_listener_per_primary_and_hits_on_every_node(
+    mode: str, kind: str, cluster: EmbeddedCluster
+) -> None:
     names = spread(cluster)
     raw = raw_cluster(cluster)
     for name in names:  # before the near cache tracks: no late push drops a warmed copy
         raw.set(made(name), pickle.dumps(name))
-    cache = near_cluster_cache(kind, cluster.url)
+    cache = near_cluster_cache(kind, cluster.url, mode)
     try:
         near = cache.inner.near_cache
         assert near.servers == {f"127.0.0.1:{node.port}" for node in cluster.current_masters()}
@@ -107,8 +114,11 @@ async def test_cold_get_many_fills_from_every_node(kind: str, cluster: EmbeddedC
         raw.close()
 
 
-async def test_writes_by_another_client_on_every_node_invalidate(kind: str, cluster: EmbeddedCluster) -> None:
-    cache = near_cluster_cache(kind, cluster.url)
+@pytest.mark.parametrize("mode", MODES)
+async def test_writes_by_another_client_on_every_node_invalidate(
+    mode: str, kind: str, cluster: EmbeddedCluster
+) -> None:
+    cache = near_cluster_cache(kind, cluster.url, mode)
     raw = raw_cluster(cluster)
     names = spread(cluster)
     try:
@@ -141,8 +151,9 @@ async def _is_none(cache: EitherCache, name: str) -> bool:
     return await cache.get(name) is None
 
 
-async def test_reads_its_own_writes(kind: str, cluster: EmbeddedCluster) -> None:
-    cache = near_cluster_cache(kind, cluster.url)
+@pytest.mark.parametrize("mode", MODES)
+async def test_reads_its_own_writes(mode: str, kind: str, cluster: EmbeddedCluster) -> None:
+    cache = near_cluster_cache(kind, cluster.url, mode)
     names = spread(cluster, per_master=1)
     try:
         for round_ in range(3):
@@ -235,3 +246,42 @@ async def test_a_dead_primary_drops_everything_until_its_heir_is_tracked(
 
 async def _is_value(cache: EitherCache, name: str, value: Any) -> bool:
     return bool(await cache.get(name) == value)
+
+
+def pttl_calls(cluster: EmbeddedCluster, replicas: bool) -> int:
+    masters = {node.port for node in cluster.current_masters()}
+    total = 0
+    for node in cluster.nodes:
+        if (node.port not in masters) == replicas:
+            stats = node.info("commandstats").get("cmdstat_pttl", "calls=0")
+            total += int(stats.split(",")[0].split("=")[1])
+    return total
+
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_read_from_replicas_fills_from_replicas_and_tracks_them(
+    mode: str, kind: str, cluster: EmbeddedCluster
+) -> None:
+    cache = near_cluster_cache(kind, cluster.url, mode, read_from_replicas=True)
+    raw = raw_cluster(cluster)
+    names = spread(cluster)
+    try:
+        near = cache.inner.near_cache
+        assert near.servers == {f"127.0.0.1:{node.port}" for node in cluster.nodes}
+        for name in names:
+            raw.set(made(name), pickle.dumps(0))
+        for node in cluster.current_masters():
+            node.execute("WAIT", 1, 2000)
+        before = pttl_calls(cluster, replicas=True)
+        for _ in range(6):  # the client's round robin takes replicas and primaries in turn
+            for name in names:
+                near.drop(made(name))
+                assert await cache.get(name) == 0
+        assert pttl_calls(cluster, replicas=True) > before
+        await eventually(lambda: _all_cached(cache, names, 0), "every key cached")
+        for name in names:
+            raw.set(made(name), pickle.dumps(1))
+        await eventually(lambda: _all_read(cache, names, 1), "the invalidations, wherever filled from")
+    finally:
+        cache.inner.near_cache.close()
+        raw.close()

@@ -19,8 +19,9 @@ from typing import Any, NamedTuple, TypeVar
 from ..commands import fanout, standard
 from ..commands.declare import AsyncSide, Command, declared
 from ..keys import CacheKey
+from ..options import bool_option
 from ..redaction import redact_url
-from .cluster import Topology, check_mode, listener_options
+from .cluster import Topology, listener_options
 from .drivers import plain_get, served_method, spread_get_many
 from .listener import PING_INTERVAL, RETRY_INTERVAL, Listener
 from .settings import NearSettings, near_settings
@@ -90,6 +91,8 @@ class NearCache:
         self.locations: tuple[str, ...] = ()
         #: Fills read from a replica (and its listener's invalidations keep them).
         self.replicated = False
+        #: Cluster fills read from a slot's replicas too (READ_FROM_REPLICAS).
+        self.node_replicas = False
         self._install(sources)
         _LIVE.add(self)
 
@@ -160,6 +163,13 @@ class NearCache:
     def client_id_for(self, index: int) -> int | None:
         """The connection id of the listener of server ``index``."""
         return self.listeners[index].client_id
+
+    def client_id_at(self, server: str) -> int | None:
+        """The connection id of the listener of ``server`` (a cluster node's ``host:port``)."""
+        for listener in self.listeners:
+            if listener.server == server:
+                return listener.client_id
+        return None
 
     def ensure_started(self) -> None:
         """Start the listeners (once); with ``discover``, list the servers first (retried
@@ -307,12 +317,14 @@ def _sources(client: Any) -> list[Source]:
 
 
 def _cluster_discovery(client: Any) -> Callable[[bool], list[Source]]:
-    """``discover(fresh)``: a :class:`Source` per primary of the cluster, each a plain
-    blocking connection made with the client's options (asked with ``CLUSTER SLOTS``)."""
+    """``discover(fresh)``: a :class:`Source` per primary of the cluster (and per replica
+    with ``READ_FROM_REPLICAS``, as fills then read from them too), each a plain blocking
+    connection made with the client's options (asked with ``CLUSTER SLOTS``)."""
     from ..pool import ConnectionFactory
 
     factory = ConnectionFactory(listener_options(client._options))
-    topology = Topology(list(client._server), factory.connect, PING_INTERVAL)
+    replicas = bool_option(client._options, "READ_FROM_REPLICAS", False)
+    topology = Topology(list(client._server), factory.connect, PING_INTERVAL, replicas)
 
     def maker(url: str) -> Callable[[], Any]:
         def make_connection() -> Any:
@@ -323,7 +335,7 @@ def _cluster_discovery(client: Any) -> Callable[[bool], list[Source]]:
     def discover(fresh: bool) -> list[Source]:
         return [
             Source(f"{host}:{port}", maker(topology.url_of(host, port)))
-            for host, port in topology.primaries(fresh)
+            for host, port in topology.nodes(fresh)
         ]
 
     return discover
@@ -361,7 +373,6 @@ def _near_class(cls: type) -> type:
         settings = near_settings(self._options) or NearSettings()
         discover = None
         if clustered:
-            check_mode(settings)
             sources, discover = [], _cluster_discovery(self)
         else:
             sources = _sources(self)
@@ -373,6 +384,7 @@ def _near_class(cls: type) -> type:
         near = self.near_cache = NearCache(settings, bcast_prefix(backend), sources, discover)
         near.locations = locations
         near.replicated = not clustered and replicated(self)
+        near.node_replicas = clustered and bool_option(self._options, "READ_FROM_REPLICAS", False)
         weakref.finalize(self, near.close)
         try:
             backend._near_cache = near

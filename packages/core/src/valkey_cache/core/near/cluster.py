@@ -1,12 +1,15 @@
-"""The near cache on Valkey Cluster: one listener per primary, rebuilt when the primaries change.
+"""The near cache on Valkey Cluster: a listener per node, rebuilt when the nodes change.
 
-BCAST tracking on every primary covers every key whichever node holds its slot, so a
-slot moving between known primaries needs nothing. A primary set that changes (a
-failover, a node added or removed) drops every copy and replaces the listeners; the
-set is read with ``CLUSTER SLOTS`` on a plain connection (:class:`Topology`), at most
-once per ping interval, so a failover is seen without any data traffic.
+A listener per primary (and per replica with ``READ_FROM_REPLICAS``, as fills then read
+from replicas too). In BCAST mode tracking on every primary covers every key whichever
+node holds its slot, so a slot moving between known primaries needs nothing; in OPTIN
+mode each fill is tracked on the node that answers it, redirected to that node's
+listener. A node set that changes (a failover, a node added or removed) drops every copy
+and replaces the listeners; the set is read with ``CLUSTER SLOTS`` on a plain connection
+(:class:`Topology`), at most once per ping interval, so a failover is seen without any
+data traffic.
 
-Fills are sent to the primary of the key's slot on that node's own connections. A fill
+Fills are sent to the node of the key's slot on that node's own connections. A fill
 answered MOVED or ASK (the slot is elsewhere now) drops every copy and the read goes
 through the cluster client, which follows the redirection and learns the new layout.
 """
@@ -20,19 +23,10 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ..cluster_pool import CLUSTER_OPTIONS
-from ..exceptions import ConfigurationError
 from ..redaction import redact_url
-from .settings import OPTION, NearSettings
 
 #: Options of the cluster client that a plain connection to one of its nodes does not take.
 _CLUSTER_ONLY = frozenset({*CLUSTER_OPTIONS, "PARSER_CLASS", "CONNECTION_FACTORY", "BASE_CLIENT_CLASS"})
-
-
-def check_mode(settings: NearSettings) -> None:
-    """Cluster tracking is BCAST: an OPTIN fill would need the tracking redirect set on
-    the node connection valkey-py's cluster client picks, which it does not expose."""
-    if settings.mode != "bcast":
-        raise ConfigurationError(f"{OPTION}['MODE']", settings.mode, "'bcast' with the cluster client")
 
 
 def node_url(url: str, host: str, port: int) -> str:
@@ -49,22 +43,27 @@ def listener_options(options: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class Topology:
-    """The cluster's primaries as ``CLUSTER SLOTS`` reports them, read on a plain
-    blocking connection (``connect(url)`` gives a client), cached for ``interval`` seconds.
+    """The cluster's primaries (and, with ``replicas``, their replicas) as ``CLUSTER
+    SLOTS`` reports them, read on a plain blocking connection (``connect(url)`` gives a
+    client), cached for ``interval`` seconds.
 
-    ``urls`` are the LOCATION entries; the primaries last seen are asked first.
+    ``urls`` are the LOCATION entries; the nodes last seen are asked first.
     """
 
-    def __init__(self, urls: list[str], connect: Callable[[str], Any], interval: float) -> None:
+    def __init__(
+        self, urls: list[str], connect: Callable[[str], Any], interval: float, replicas: bool = False
+    ) -> None:
         self.urls = urls
         self._connect = connect
         self.interval = interval
+        self.replicas = replicas
         self._lock = threading.Lock()
         self._seen: list[tuple[str, int]] = []
         self._read_at = -float("inf")
 
-    def primaries(self, fresh: bool = False) -> list[tuple[str, int]]:
-        """``(host, port)`` of every primary holding slots, sorted; raises when no node answers."""
+    def nodes(self, fresh: bool = False) -> list[tuple[str, int]]:
+        """``(host, port)`` of every primary holding slots (and of their replicas), sorted;
+        raises when no node answers."""
         with self._lock:
             if fresh or time.monotonic() - self._read_at >= self.interval:
                 self._seen = self._read()
@@ -87,9 +86,9 @@ class Topology:
             asked = urlsplit(url).hostname or "127.0.0.1"
             found = set()
             for entry in reply:
-                host, port = entry[2][0], int(entry[2][1])
-                host = host.decode() if isinstance(host, bytes) else str(host)
-                found.add((host or asked, port))
+                for node in entry[2:] if self.replicas else entry[2:3]:
+                    host = node[0].decode() if isinstance(node[0], bytes) else str(node[0])
+                    found.add((host or asked, int(node[1])))
             if found:
                 return sorted(found)
         raise ConnectionError(f"no cluster node answered CLUSTER SLOTS ({failure})")

@@ -212,7 +212,7 @@ def _by_node(
     at = 0
     for nkeys in groups:
         try:
-            node = cluster.nodes_manager.get_node_from_slot(slot_of(nkeys[0]))
+            node = cluster.nodes_manager.get_node_from_slot(slot_of(nkeys[0]), near.node_replicas)
         except ValkeyClusterException:
             return None
         if node.name not in near.servers:
@@ -250,7 +250,13 @@ def _fetch_on_nodes(cluster: Any, near: NearCache, groups: list[list[Any]], mark
     if fills is not None:
         try:
             parts = [
-                _send(fill.node.valkey_connection.connection_pool, near, fill.groups, fill.markers, None)
+                _send(
+                    fill.node.valkey_connection.connection_pool,
+                    near,
+                    fill.groups,
+                    fill.markers,
+                    near.client_id_at(fill.node.name) if near.optin else None,
+                )
                 for fill in fills
             ]
             return _placed(fills, parts, len(markers))
@@ -269,7 +275,13 @@ async def _afetch_on_nodes(
     if fills is not None:
         try:
             parts = [
-                await _asend(NodeConnections(fill.node), near, fill.groups, fill.markers, None)
+                await _asend(
+                    NodeConnections(fill.node),
+                    near,
+                    fill.groups,
+                    fill.markers,
+                    near.client_id_at(fill.node.name) if near.optin else None,
+                )
                 for fill in fills
             ]
             return _placed(fills, parts, len(markers))
