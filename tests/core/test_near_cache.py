@@ -499,6 +499,29 @@ def sentinel_cache(topology: EmbeddedSentinel) -> Cache:
     return cache
 
 
+def test_sentinel_with_a_replica_location_fills_from_the_master(valkey_sentinel: EmbeddedSentinel) -> None:
+    service = valkey_sentinel.service_name
+    cache = Cache(
+        [f"valkey://{service}/0", f"valkey://{service}/0?is_master=0"],
+        key_prefix="sr",
+        client_class="valkey_cache.core.client.SentinelClient",
+        sentinels=valkey_sentinel.sentinels,
+        near_cache=True,
+    )
+    master = valkey_sentinel.current_master_server().client()
+    try:
+        assert cache.near_cache.wait_ready()
+        assert len(cache.near_cache.listeners) == 1
+        cache.set("k", 1)
+        settle(cache, master)
+        warm(cache, "k")
+        master.set(cache.make_key("k"), pickle.dumps(2))
+        wait_until(lambda: cache.get("k") == 2, "the master's invalidation")
+    finally:
+        master.close()
+        cache.near_cache.close()
+
+
 def test_sentinel_tracks_the_master(valkey_sentinel: EmbeddedSentinel) -> None:
     cache = sentinel_cache(valkey_sentinel)
     master = valkey_sentinel.current_master_server().client()

@@ -268,7 +268,14 @@ def bcast_prefix(backend: Any) -> str:
 
 
 def replicated(client: Any) -> bool:
-    """Whether reads go to replicas: several LOCATIONs holding the same data (not shards)."""
+    """Whether fills read from replicas: several LOCATIONs holding the same data (not
+    shards). Not with Sentinel: a replica location there is a pool over whichever
+    replicas the sentinels name, so no one listener could follow the one a read reaches;
+    its fills read from the master."""
+    from ..client.sentinel import AsyncSentinelClient, SentinelClient
+
+    if isinstance(client, (SentinelClient, AsyncSentinelClient)):
+        return False
     return len(client._server) > 1 and not hasattr(client, "shard_index")
 
 
