@@ -106,23 +106,31 @@ def main() -> None:
     value = make_value()
     with EmbeddedServer() as server:
         results = run_all(server.url, value, args.rounds, args.ops, args.keys, warmup)
-    print(f"{'workload':<34} {'median µs/op':>13}")
-    for name, samples in results.items():
-        if name.startswith("hit ratio"):
-            print(f"{name:<34} {statistics.median(samples):>12.1%}")
-        else:
-            print(f"{name:<34} {statistics.median(samples) * 1e6:>13.2f}")
     ratios = {
         "hot get sync: raw / near": ("raw GET+pickle (sync)", "near get (sync)"),
         "hot get async: raw / near": ("raw GET+pickle (async)", "near get (async)"),
         "zipf: off / on (throughput x)": ("zipf, near off", "zipf, near on"),
     }
-    for label, (slow, fast) in ratios.items():
-        print(f"{label:<34} {statistics.median(results[slow]) / statistics.median(results[fast]):>12.1f}x")
-    extra = statistics.median(results["local miss, near on"]) - statistics.median(results["get, near off"])
-    print(f"{'local miss cost over near off':<34} {extra * 1e6:>+12.2f} µs")
+    report(results, ratios, 34)
     paired = statistics.median(results["paired: miss - off"])
     print(f"{'  the same, in pairs':<34} {paired * 1e6:>+12.2f} µs")
+
+
+def report(results: dict[str, list[float]], ratios: dict[str, tuple[str, str]], width: int) -> None:
+    """Print the median of each workload, the ``{label: (slower, faster)}`` ratios, and
+    what a local miss costs over the near cache off."""
+    print(f"{'workload':<{width}} {'median µs/op':>13}")
+    for name, samples in results.items():
+        if name.startswith("hit ratio"):
+            print(f"{name:<{width}} {statistics.median(samples):>12.1%}")
+        else:
+            print(f"{name:<{width}} {statistics.median(samples) * 1e6:>13.2f}")
+    for label, (slow, fast) in ratios.items():
+        print(
+            f"{label:<{width}} {statistics.median(results[slow]) / statistics.median(results[fast]):>12.1f}x"
+        )
+    extra = statistics.median(results["local miss, near on"]) - statistics.median(results["get, near off"])
+    print(f"{'local miss cost over near off':<{width}} {extra * 1e6:>+12.2f} µs")
 
 
 def run_all(url: str, value: Any, rounds: int, ops: int, keys: int, warmup: int) -> dict[str, list[float]]:

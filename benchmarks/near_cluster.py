@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import pickle
-import statistics
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ import valkey
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _bench import make_value
-from near_cache import per_op
+from near_cache import per_op, report
 
 from valkey_cache.core import Cache
 from valkey_cache.core.embedded import EmbeddedCluster
@@ -44,19 +43,13 @@ def main() -> None:
     args = parser.parse_args()
     with EmbeddedCluster(masters=3, replicas_per_master=0) as cluster:
         results = run_all(cluster.url, make_value(), args.rounds, args.ops)
-    print(f"{'workload':<30} {'median µs/op':>13}")
-    for name, samples in results.items():
-        print(f"{name:<30} {statistics.median(samples) * 1e6:>13.2f}")
     ratios = {
         "get: raw / near": ("get, raw+pickle", "get, near on"),
         "get: off / near": ("get, near off", "get, near on"),
         "get_many(12): raw / near": ("get_many(12), raw+pickle", "get_many(12), near on"),
         "get_many(12): off / near": ("get_many(12), near off", "get_many(12), near on"),
     }
-    for label, (slow, fast) in ratios.items():
-        print(f"{label:<30} {statistics.median(results[slow]) / statistics.median(results[fast]):>12.1f}x")
-    extra = statistics.median(results["local miss, near on"]) - statistics.median(results["get, near off"])
-    print(f"{'local miss cost over near off':<30} {extra * 1e6:>+12.2f} µs")
+    report(results, ratios, 30)
 
 
 def run_all(url: str, value: Any, rounds: int, ops: int) -> dict[str, list[float]]:

@@ -80,3 +80,14 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 5.0, interval: fl
         if time.monotonic() >= deadline:
             return False
         time.sleep(interval)
+
+
+def command_calls(cluster: EmbeddedCluster, command: str, replicas: bool) -> int:
+    """How many times ``command`` ran on the cluster's replicas (or on its primaries)."""
+    masters = {node.port for node in cluster.current_masters()}
+    total = 0
+    for node in cluster.nodes:
+        if (node.port not in masters) == replicas:
+            stats = node.info("commandstats").get(f"cmdstat_{command}", "calls=0")
+            total += int(stats.split(",")[0].split("=")[1])
+    return total

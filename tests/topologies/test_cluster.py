@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from cachetest import EitherCache, make_cache
+from servers import command_calls
 from valkey.crc import key_slot
 
 from valkey_cache.core import Cache, ConfigurationError, ConnectionInterrupted
@@ -99,27 +100,17 @@ async def test_lock_lives_on_the_node_of_its_key(kind: str, cluster: EmbeddedClu
     assert node.execute("EXISTS", made) == 0
 
 
-def get_calls(cluster: EmbeddedCluster, replicas: bool) -> int:
-    masters = {n.port for n in cluster.current_masters()}
-    total = 0
-    for node in cluster.nodes:
-        if (node.port not in masters) == replicas:
-            stats = node.info("commandstats").get("cmdstat_get", "calls=0")
-            total += int(stats.split(",")[0].split("=")[1])
-    return total
-
-
 async def test_read_from_replicas(kind: str, cluster: EmbeddedCluster) -> None:
     cache = cluster_cache(kind, cluster.url, read_from_replicas=True)
     names = spread_keys(cache, cluster)
     await cache.set_many({n: n for n in names})
     for node in cluster.current_masters():
         node.execute("WAIT", 1, 2000)
-    before = get_calls(cluster, replicas=True)
+    before = command_calls(cluster, "get", replicas=True)
     for _ in range(10):
         for name in names:
             assert await cache.get(name) == name
-    assert get_calls(cluster, replicas=True) > before
+    assert command_calls(cluster, "get", replicas=True) > before
 
 
 @pytest.fixture(scope="module")

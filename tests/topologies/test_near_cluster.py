@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 import valkey
 from cachetest import EitherCache, make_cache
+from servers import command_calls
 from valkey.crc import key_slot
 
 from valkey_cache.core.client import AsyncClusterClient, ClusterClient
-from valkey_cache.core.embedded import EmbeddedCluster
+from valkey_cache.core.embedded import EmbeddedCluster, EmbeddedServer
 
 pytestmark = pytest.mark.anyio
 
@@ -169,6 +170,20 @@ async def test_reads_its_own_writes(mode: str, kind: str, cluster: EmbeddedClust
         cache.inner.near_cache.close()
 
 
+async def warmed_before_failover(
+    cache: EitherCache, cluster: EmbeddedCluster
+) -> tuple[list[str], EmbeddedServer, EmbeddedServer]:
+    """Keys on every primary, written as "before", replicated and cached; the primary of
+    the first one and its replica."""
+    names = spread(cluster, per_master=2)
+    assert await cache.set_many(dict.fromkeys(names, "before")) == []
+    await eventually(lambda: _all_cached(cache, names, "before"), "every key cached")
+    victim = cluster.master_for_slot(key_slot(made(names[0]).encode()))
+    victim.execute("WAIT", 1, 2000)
+    (heir,) = cluster.replicas_of(victim)
+    return names, victim, heir
+
+
 @pytest.mark.slow
 @pytest.mark.timeout(90)
 async def test_manual_failover_replaces_the_listeners(kind: str, fresh_cluster: EmbeddedCluster) -> None:
@@ -178,11 +193,7 @@ async def test_manual_failover_replaces_the_listeners(kind: str, fresh_cluster: 
     cache = near_cluster_cache(kind, fresh_cluster.url)
     raw = raw_cluster(fresh_cluster)
     try:
-        names = spread(fresh_cluster, per_master=2)
-        assert await cache.set_many(dict.fromkeys(names, "before")) == []
-        await eventually(lambda: _all_cached(cache, names, "before"), "every key cached")
-        victim = fresh_cluster.master_for_slot(key_slot(made(names[0]).encode()))
-        (heir,) = fresh_cluster.replicas_of(victim)
+        names, victim, heir = await warmed_before_failover(cache, fresh_cluster)
         heir.execute("CLUSTER", "FAILOVER")
         heir_name = f"127.0.0.1:{heir.port}"
         near = cache.inner.near_cache
@@ -211,12 +222,7 @@ async def test_a_dead_primary_drops_everything_until_its_heir_is_tracked(
     cache = near_cluster_cache("sync", fresh_cluster.url, **options)
     raw = raw_cluster(fresh_cluster)
     try:
-        names = spread(fresh_cluster, per_master=2)
-        assert await cache.set_many(dict.fromkeys(names, "before")) == []
-        await eventually(lambda: _all_cached(cache, names, "before"), "every key cached")
-        victim = fresh_cluster.master_for_slot(key_slot(made(names[0]).encode()))
-        victim.execute("WAIT", 1, 2000)
-        (heir,) = fresh_cluster.replicas_of(victim)
+        names, victim, heir = await warmed_before_failover(cache, fresh_cluster)
         fresh_cluster.kill_node(victim)
 
         async def dropped() -> bool:
@@ -248,16 +254,6 @@ async def _is_value(cache: EitherCache, name: str, value: Any) -> bool:
     return bool(await cache.get(name) == value)
 
 
-def pttl_calls(cluster: EmbeddedCluster, replicas: bool) -> int:
-    masters = {node.port for node in cluster.current_masters()}
-    total = 0
-    for node in cluster.nodes:
-        if (node.port not in masters) == replicas:
-            stats = node.info("commandstats").get("cmdstat_pttl", "calls=0")
-            total += int(stats.split(",")[0].split("=")[1])
-    return total
-
-
 @pytest.mark.parametrize("mode", MODES)
 async def test_read_from_replicas_fills_from_replicas_and_tracks_them(
     mode: str, kind: str, cluster: EmbeddedCluster
@@ -272,12 +268,12 @@ async def test_read_from_replicas_fills_from_replicas_and_tracks_them(
             raw.set(made(name), pickle.dumps(0))
         for node in cluster.current_masters():
             node.execute("WAIT", 1, 2000)
-        before = pttl_calls(cluster, replicas=True)
+        before = command_calls(cluster, "pttl", replicas=True)
         for _ in range(6):  # the client's round robin takes replicas and primaries in turn
             for name in names:
                 near.drop(made(name))
                 assert await cache.get(name) == 0
-        assert pttl_calls(cluster, replicas=True) > before
+        assert command_calls(cluster, "pttl", replicas=True) > before
         await eventually(lambda: _all_cached(cache, names, 0), "every key cached")
         for name in names:
             raw.set(made(name), pickle.dumps(1))

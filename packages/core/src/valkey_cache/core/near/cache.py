@@ -68,6 +68,10 @@ class NearCache:
         prefix: str,
         sources: list[Source],
         discover: Callable[[bool], list[Source]] | None = None,
+        *,
+        locations: tuple[str, ...] = (),
+        replicated: bool = False,
+        node_replicas: bool = False,
     ) -> None:
         self.settings = settings
         self.prefix = prefix
@@ -88,11 +92,11 @@ class NearCache:
         #: The servers listened to: a fill from any other is not kept.
         self.servers: frozenset[str] = frozenset()
         #: The client's LOCATION entries (never shown: they may hold credentials).
-        self.locations: tuple[str, ...] = ()
+        self.locations = locations
         #: Fills read from a replica (and its listener's invalidations keep them).
-        self.replicated = False
+        self.replicated = replicated
         #: Cluster fills read from a slot's replicas too (READ_FROM_REPLICAS).
-        self.node_replicas = False
+        self.node_replicas = node_replicas
         self._install(sources)
         _LIVE.add(self)
 
@@ -323,14 +327,13 @@ def _sources(client: Any) -> list[Source]:
     return [Source(redact_url(client._server[i]), maker(i), _still_primary) for i in indexes]
 
 
-def _cluster_discovery(client: Any) -> Callable[[bool], list[Source]]:
+def _cluster_discovery(client: Any, replicas: bool) -> Callable[[bool], list[Source]]:
     """``discover(fresh)``: a :class:`Source` per primary of the cluster (and per replica
     with ``READ_FROM_REPLICAS``, as fills then read from them too), each a plain blocking
     connection made with the client's options (asked with ``CLUSTER SLOTS``)."""
     from ..pool import ConnectionFactory
 
     factory = ConnectionFactory(listener_options(client._options))
-    replicas = bool_option(client._options, "READ_FROM_REPLICAS", False)
     topology = Topology(list(client._server), factory.connect, PING_INTERVAL, replicas)
 
     def maker(url: str) -> Callable[[], Any]:
@@ -378,20 +381,22 @@ def _near_class(cls: type) -> type:
     def __init__(self: Any, server: Any, params: Mapping[str, Any], backend: Any) -> None:
         base_init(self, server, params, backend)
         settings = near_settings(self._options) or NearSettings()
-        discover = None
-        if clustered:
-            sources, discover = [], _cluster_discovery(self)
-        else:
-            sources = _sources(self)
         shared = getattr(backend, "_near_cache", None)
         locations = tuple(self._server)
         if isinstance(shared, NearCache) and shared.locations == locations and shared.settings == settings:
             self.near_cache = shared  # the sync and async clients of one Django cache
             return
-        near = self.near_cache = NearCache(settings, bcast_prefix(backend), sources, discover)
-        near.locations = locations
-        near.replicated = not clustered and replicated(self)
-        near.node_replicas = clustered and bool_option(self._options, "READ_FROM_REPLICAS", False)
+        from_replicas = clustered and bool_option(self._options, "READ_FROM_REPLICAS", False)
+        discover = _cluster_discovery(self, from_replicas) if clustered else None
+        near = self.near_cache = NearCache(
+            settings,
+            bcast_prefix(backend),
+            [] if clustered else _sources(self),
+            discover,
+            locations=locations,
+            replicated=not clustered and replicated(self),
+            node_replicas=from_replicas,
+        )
         weakref.finalize(self, near.close)
         try:
             backend._near_cache = near

@@ -189,6 +189,8 @@ async def afetch(
 
 class _NodeFill(NamedTuple):
     node: Any
+    #: The id of its listener, which OPTIN fills redirect to (None in BCAST).
+    client_id: int | None
     groups: list[list[Any]]
     markers: list[Any]
     #: The positions of its groups' keys in the whole fill.
@@ -211,7 +213,8 @@ def _by_node(
             return None
         fill = fills.get(node.name)
         if fill is None:
-            fill = fills[node.name] = _NodeFill(node, [], [], [])
+            client_id = near.client_id_at(node.name) if near.optin else None
+            fill = fills[node.name] = _NodeFill(node, client_id, [], [], [])
         fill.groups.append(nkeys)
         for place in range(at, at + len(nkeys)):
             fill.places.append(place)
@@ -247,7 +250,7 @@ def _fetch_on_nodes(cluster: Any, near: NearCache, groups: list[list[Any]], mark
                     near,
                     fill.groups,
                     fill.markers,
-                    near.client_id_at(fill.node.name) if near.optin else None,
+                    fill.client_id,
                 )
                 for fill in fills
             ]
@@ -267,13 +270,7 @@ async def _afetch_on_nodes(
     if fills is not None:
         try:
             parts = [
-                await _asend(
-                    NodeConnections(fill.node),
-                    near,
-                    fill.groups,
-                    fill.markers,
-                    near.client_id_at(fill.node.name) if near.optin else None,
-                )
+                await _asend(NodeConnections(fill.node), near, fill.groups, fill.markers, fill.client_id)
                 for fill in fills
             ]
             return _placed(fills, parts, len(markers))
