@@ -1,9 +1,12 @@
 """The core's CPU cost per call of every single-key command, on a stub connection.
 
-For each declared one-step command, ``raw`` is the valkey-py call the command makes
-(the same method and arguments, built once beforehand) on a stub that answers at once;
+For each declared one-step command, ``raw`` is what a raw valkey-py program does for
+the same result, as issue 11 defines it ("raw valkey-py doing the same work with pickle
+inline"): the valkey-py call the command makes (same method and arguments, keys built
+beforehand) on a stub that answers at once, with ``pickle.dumps`` of each value it
+sends and ``pickle.loads`` of each value it gets back (``ENCODED``, ``DECODE``).
 ``ours`` is the ``Cache`` (or ``AsyncCache``) method on the same stub. The difference is
-what the core adds: key making, encoding, the driver, finishing the reply. Rounds are
+what the core adds: key making, the driver, finishing the reply. Rounds are
 interleaved; medians of CPU time. No server, so no I/O and little noise::
 
     uv run python benchmarks/commands_cpu.py                 # table
@@ -28,26 +31,30 @@ from valkey_cache.core.commands.ops import Op
 #: The target of issue 11: at most this much CPU added per single-key command.
 TARGET_US = 1.0
 
-VALUE = pickle.dumps({"id": 1, "name": "user"})
+#: The value stored and read back (the benchmarks' small object) and a set/zset member.
+OBJECT = {"id": 1, "name": "user"}
+MEMBER_OBJECT = "m"
+VALUE = pickle.dumps(OBJECT)
+MEMBER = pickle.dumps(MEMBER_OBJECT)
 #: What the stub answers per valkey-py method (anything else: 1).
 REPLIES: dict[str, Any] = {
     "get": VALUE,
     "set": True,
     "ttl": 5,
     "pttl": 5000,
-    "smembers": {b"1"},
-    "srandmember": b"1",
-    "spop": b"1",
-    "hget": b"1",
-    "hgetall": {b"b:1:f": b"1"},
+    "smembers": {MEMBER},
+    "srandmember": MEMBER,
+    "spop": MEMBER,
+    "hget": VALUE,
+    "hgetall": {b"b:1:f": VALUE},
     "hkeys": [b"b:1:f"],
-    "hmget": [b"1"],
-    "zrange": [b"1"],
-    "zrevrange": [b"1"],
-    "zrangebyscore": [b"1"],
-    "zrevrangebyscore": [b"1"],
-    "zpopmin": [(b"1", 1.0)],
-    "zpopmax": [(b"1", 1.0)],
+    "hmget": [VALUE],
+    "zrange": [MEMBER],
+    "zrevrange": [MEMBER],
+    "zrangebyscore": [MEMBER],
+    "zrevrangebyscore": [MEMBER],
+    "zpopmin": [(MEMBER, 1.0)],
+    "zpopmax": [(MEMBER, 1.0)],
     "zscore": 1.0,
     "zincrby": 2.0,
     "zrank": 0,
@@ -59,8 +66,8 @@ REPLIES: dict[str, Any] = {
 #: command -> (args, kwargs) of the call measured.
 CASES: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
     "get": (("k",), {}),
-    "set": (("k", 1), {"timeout": 300}),
-    "add": (("k", 1), {"timeout": 300}),
+    "set": (("k", OBJECT), {"timeout": 300}),
+    "add": (("k", OBJECT), {"timeout": 300}),
     "delete": (("k",), {}),
     "has_key": (("k",), {}),
     "incr": (("n",), {}),
@@ -74,15 +81,15 @@ CASES: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
     "expire_at": (("k", 2_000_000_000), {}),
     "pexpire_at": (("k", 2_000_000_000_000), {}),
     "persist": (("k",), {}),
-    "sadd": (("s", 1), {}),
+    "sadd": (("s", MEMBER_OBJECT), {}),
     "scard": (("s",), {}),
-    "sismember": (("s", 1), {}),
-    "smismember": (("s", 1), {}),
+    "sismember": (("s", MEMBER_OBJECT), {}),
+    "smismember": (("s", MEMBER_OBJECT), {}),
     "smembers": (("s",), {}),
     "spop": (("s",), {}),
     "srandmember": (("s",), {}),
-    "srem": (("s", 1), {}),
-    "hset": (("h", "f", 1), {}),
+    "srem": (("s", MEMBER_OBJECT), {}),
+    "hset": (("h", "f", OBJECT), {}),
     "hget": (("h", "f"), {}),
     "hmget": (("h", "f"), {}),
     "hgetall": (("h",), {}),
@@ -90,21 +97,61 @@ CASES: dict[str, tuple[tuple[Any, ...], dict[str, Any]]] = {
     "hlen": (("h",), {}),
     "hkeys": (("h",), {}),
     "hexists": (("h", "f"), {}),
-    "zadd": (("z", {1: 1.0}), {}),
+    "zadd": (("z", {MEMBER_OBJECT: 1.0}), {}),
     "zcard": (("z",), {}),
     "zcount": (("z", 0, 10), {}),
-    "zincrby": (("z", 1.0, 1), {}),
+    "zincrby": (("z", 1.0, MEMBER_OBJECT), {}),
     "zpopmax": (("z",), {}),
     "zpopmin": (("z",), {}),
     "zrange": (("z", 0, -1), {}),
     "zrevrange": (("z", 0, -1), {}),
     "zrangebyscore": (("z", 0, 10), {}),
     "zrevrangebyscore": (("z", 10, 0), {}),
-    "zrank": (("z", 1), {}),
-    "zrem": (("z", 1), {}),
+    "zrank": (("z", MEMBER_OBJECT), {}),
+    "zrem": (("z", MEMBER_OBJECT), {}),
     "zremrangebyscore": (("z", 0, 10), {}),
-    "zscore": (("z", 1), {}),
+    "zscore": (("z", MEMBER_OBJECT), {}),
 }
+
+loads, dumps = pickle.loads, pickle.dumps
+
+#: command -> the values a raw program pickles for each call (what our command encodes).
+ENCODED: dict[str, tuple[Any, ...]] = {
+    "set": (OBJECT,),
+    "add": (OBJECT,),
+    "sadd": (MEMBER_OBJECT,),
+    "sismember": (MEMBER_OBJECT,),
+    "smismember": (MEMBER_OBJECT,),
+    "srem": (MEMBER_OBJECT,),
+    "hset": (OBJECT,),
+    "zadd": (MEMBER_OBJECT,),
+    "zincrby": (MEMBER_OBJECT,),
+    "zrank": (MEMBER_OBJECT,),
+    "zrem": (MEMBER_OBJECT,),
+    "zscore": (MEMBER_OBJECT,),
+}
+
+#: command -> how a raw program reads the values in the reply (what our command decodes).
+DECODE: dict[str, Callable[[Any], Any]] = {
+    "get": loads,
+    "smembers": lambda reply: {loads(m) for m in reply},
+    "spop": loads,
+    "srandmember": loads,
+    "hget": loads,
+    "hmget": lambda reply: [loads(v) for v in reply],
+    "hgetall": lambda reply: {f.decode(): loads(v) for f, v in reply.items()},
+    "hkeys": lambda reply: [f.decode() for f in reply],
+    "zrange": lambda reply: [loads(m) for m in reply],
+    "zrevrange": lambda reply: [loads(m) for m in reply],
+    "zrangebyscore": lambda reply: [loads(m) for m in reply],
+    "zrevrangebyscore": lambda reply: [loads(m) for m in reply],
+    "zpopmin": lambda reply: [(loads(m), score) for m, score in reply],
+    "zpopmax": lambda reply: [(loads(m), score) for m, score in reply],
+}
+
+
+def _no_decode(reply: Any) -> Any:
+    return reply
 
 
 class Stub:
@@ -150,9 +197,13 @@ def sync_runs(cache: Cache, stub: Stub, command: str) -> tuple[Callable[[int], N
     ours = getattr(cache, command)
     args, kwargs = CASES[command]
 
+    encoded, decode = ENCODED.get(command, ()), DECODE.get(command, _no_decode)
+
     def raw(n: int) -> None:
         for _ in range(n):
-            raw_method(*rargs, **rkwargs)
+            for value in encoded:
+                dumps(value)
+            decode(raw_method(*rargs, **rkwargs))
 
     def mine(n: int) -> None:
         for _ in range(n):
@@ -169,9 +220,13 @@ def async_runs(
     ours = getattr(acache, command)
     args, kwargs = CASES[command]
 
+    encoded, decode = ENCODED.get(command, ()), DECODE.get(command, _no_decode)
+
     async def raw(n: int) -> None:
         for _ in range(n):
-            await raw_method(*rargs, **rkwargs)
+            for value in encoded:
+                dumps(value)
+            decode(await raw_method(*rargs, **rkwargs))
 
     async def mine(n: int) -> None:
         for _ in range(n):

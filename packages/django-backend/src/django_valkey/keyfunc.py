@@ -19,6 +19,16 @@ KeyFunc = Callable[[Any, str, Any], str]
 _MEMCACHE_BAD_CHARS = re.compile(r"[\x00-\x20\x7f]")
 
 
+def _memcache_unsafe(made: str, search: Callable[[str], Any] = _MEMCACHE_BAD_CHARS.search) -> bool:
+    """Whether Django would warn about ``made``: too long, or holding a space or a control
+    character. ``isprintable`` answers for most keys in C; only the others are searched."""
+    if len(made) > MEMCACHE_MAX_KEY_LENGTH:
+        return True
+    if made.isprintable() and " " not in made:
+        return False
+    return search(made) is not None
+
+
 def warn_memcache_unsafe(key: str) -> None:
     """Emit Django's ``CacheKeyWarning`` messages for ``key``."""
     for message in memcache_key_warnings(key):
@@ -31,12 +41,12 @@ def validating(key_func: KeyFunc, validate: Callable[[Any], None] | None) -> Key
     ``validate`` is a cache's own ``validate_key`` when a subclass overrides it; None
     means Django's check, done here with a cheap test first.
     """
-    search = _MEMCACHE_BAD_CHARS.search
     if validate is None and key_func is default_key_func:
         # Django's default, fused with the check: one call per key.
         def make(key: Any, key_prefix: str, version: Any) -> str:
             made = "%s:%s:%s" % (key_prefix, version, key)  # noqa: UP031  (Django's format)
-            if len(made) > MEMCACHE_MAX_KEY_LENGTH or search(made):
+            suspect = len(made) > MEMCACHE_MAX_KEY_LENGTH or not made.isprintable() or " " in made
+            if suspect and _memcache_unsafe(made):
                 warn_memcache_unsafe(made)
             return made
 
@@ -44,7 +54,7 @@ def validating(key_func: KeyFunc, validate: Callable[[Any], None] | None) -> Key
 
         def make(key: Any, key_prefix: str, version: Any) -> str:
             made = key_func(key, key_prefix, version)
-            if isinstance(made, str) and (len(made) > MEMCACHE_MAX_KEY_LENGTH or search(made)):
+            if isinstance(made, str) and _memcache_unsafe(made):
                 warn_memcache_unsafe(made)
             return made
 

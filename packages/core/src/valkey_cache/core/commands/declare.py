@@ -301,6 +301,15 @@ def _define(source: str, scope: dict[str, Any], filename: str) -> None:
     exec(compile(source, filename, "exec"), scope)
 
 
+def define_function(
+    name: str, source: str, scope: dict[str, Any], *, kind: str = "def"
+) -> Callable[..., Any]:
+    """The function ``name`` that ``source`` defines, its globals ``scope`` (see :func:`_define`)."""
+    _define(source, scope, f"<valkey_cache {kind} {name} #{next(_GENERATED)}>")
+    function: Callable[..., Any] = scope[name]
+    return function
+
+
 def make_function(
     declaration: Command[Any, Any],
     name: str,
@@ -327,9 +336,7 @@ def make_function(
     kind = "async def" if is_async else "def"
     code = indent(body.format(args=args, fixed="client" if has_client else "None"), "    ")
     source = f"{kind} {name}(self{', ' if params else ''}{params}):\n{code}\n"
-    scope = {**namespace, **defaults}
-    _define(source, scope, f"<valkey_cache {kind} {name} #{next(_GENERATED)}>")
-    function: Callable[..., Any] = scope[name]
+    function = define_function(name, source, {**namespace, **defaults}, kind=kind)
     function.__doc__ = declaration.doc or None
     function.__command__ = declaration  # type: ignore[attr-defined]
     function.__annotations__ = _annotations(declaration, drop)
@@ -425,6 +432,7 @@ __all__ = [
     "Materializer",
     "command",
     "declared",
+    "define_function",
     "forwarding",
     "iterator",
     "iterator_variant",

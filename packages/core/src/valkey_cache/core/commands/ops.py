@@ -177,5 +177,5 @@ def run(step: Step[R]) -> Logic[R]:
     return (yield step)  # type: ignore[no-any-return]
 
 
-def truthy(reply: Any) -> bool:
-    return bool(reply)
+#: The finish of a command answering a bool: the builtin itself (C, no Python frame).
+truthy = bool

@@ -59,13 +59,15 @@ def cmd_set(
 ) -> Op[bool | None]:
     """Store ``value``; True when stored. ``nx``: only if absent (None, as in django-valkey
     0.4, when it was there); ``xx``: only if present (False when it was not)."""
-    nkey = c.make_key(key, version=version)
+    nkey = c.make_key(key, version)
     ms = c.expiry_ms(timeout)
     if ms is not None and ms <= 0:
         if nx:
             return read("exists", nkey, nkey).then(_absent)
         return write(c.delete_command, nkey, nkey).then(_false)
-    return write("set", nkey, nkey, c.encode_value(key, value), px=ms, nx=nx, xx=xx).then(set_result, nx)
+    return write("set", nkey, nkey, c.encode_value(key, value), px=ms, nx=nx, xx=xx).then(
+        _stored_if_absent if nx else truthy
+    )
 
 
 def _absent(count: Any) -> bool:
@@ -74,6 +76,11 @@ def _absent(count: Any) -> bool:
 
 def _false(reply: Any) -> bool:
     return False
+
+
+def _stored_if_absent(stored: Any) -> bool | None:
+    """``SET NX``'s reply as ``set`` returns it: True, or None when the key was there."""
+    return True if stored else None
 
 
 def set_result(stored: Any, nx: bool) -> bool | None:
@@ -93,14 +100,17 @@ def cmd_add(
     client: Any = None,
 ) -> Op[bool]:
     """Store only if the key is absent; False when it was already there."""
-    return cmd_set(c, key, value, timeout, version, client, nx=True).then(truthy)
+    op: Op[Any] = cmd_set(c, key, value, timeout, version, client, nx=True)
+    if op.finish is _stored_if_absent:
+        op.finish = truthy  # False, not None, when the key was there
+    return op
 
 
 def cmd_get(
     c: CommandClient, key: Any, default: Any = None, version: Any = None, client: Any = None
 ) -> Op[Any]:
     """The value of ``key``; ``default`` when it is missing (or cannot be read)."""
-    nkey = c.make_key(key, version=version)
+    nkey = c.make_key(key, version)
     return read("get", nkey, nkey).then(c.value_or_default, nkey, default)
 
 
@@ -177,7 +187,7 @@ def cmd_mset(
     """Atomic MSET; with a timeout, MSET and the expiries run in one MULTI/EXEC."""
     if not data:
         return _nothing(_none)
-    nkeys = [c.make_key(k, version=version) for k in data]
+    nkeys = [c.make_key(k, version) for k in data]
     mapping = dict(zip(nkeys, (c.encode_value(k, v) for k, v in data.items())))
     ms = None if timeout is None else c.expiry_ms(timeout)
     if ms is None:
@@ -255,7 +265,7 @@ def _clear_prefix(c: CommandClient) -> Logic[bool]:
 
 def cmd_has_key(c: CommandClient, key: Any, version: Any = None, client: Any = None) -> Op[bool]:
     """Whether ``key`` exists."""
-    nkey = c.make_key(key, version=version)
+    nkey = c.make_key(key, version)
     return read("exists", nkey, nkey).then(_is_one)
 
 
@@ -276,7 +286,7 @@ def cmd_incr(
     Values or results beyond 64 bits, and floats, are read, added in Python and written
     back with their TTL kept.
     """
-    nkey = c.make_key(key, version=version)
+    nkey = c.make_key(key, version)
     op: Op[Any]
     if ignore_key_check:
         op = write("incrby", nkey, nkey, delta)
@@ -318,7 +328,7 @@ def cmd_incr_version(
     """Move the value (with its TTL, whatever it is, None included) to version + delta."""
     if version is None:
         version = c.settings.version
-    old = c.make_key(key, version=version)
+    old = c.make_key(key, version)
     new = c.make_key(c.original_key(key), version=version + delta)
     return write("rename", old, old, new).then(_moved, version + delta).on_error(_missing, key)
 
@@ -350,7 +360,7 @@ def cmd_touch(
     client: Any = None,
 ) -> Op[bool]:
     """Give the key a new timeout; True when the key exists."""
-    nkey = c.make_key(key, version=version)
+    nkey = c.make_key(key, version)
     ms = c.expiry_ms(timeout)
     if ms is None:
         return pipeline([read("exists", nkey, nkey), write("persist", nkey, nkey)], route=nkey).then(_first)
@@ -367,18 +377,18 @@ def _left(left: Any) -> int | None:
 
 def cmd_ttl(c: CommandClient, key: Any, version: Any = None, client: Any = None) -> Op[int | None]:
     """Seconds left; None when the key never expires; 0 when it does not exist."""
-    nkey = c.make_key(key, version=version)
+    nkey = c.make_key(key, version)
     return read("ttl", nkey, nkey).then(_left)
 
 
 def cmd_pttl(c: CommandClient, key: Any, version: Any = None, client: Any = None) -> Op[int | None]:
     """Milliseconds left; None when the key never expires; 0 when it does not exist."""
-    nkey = c.make_key(key, version=version)
+    nkey = c.make_key(key, version)
     return read("pttl", nkey, nkey).then(_left)
 
 
 def _expire(c: CommandClient, command: str, key: Any, when: Any, version: Any) -> Op[bool]:
-    nkey = c.make_key(key, version=version)
+    nkey = c.make_key(key, version)
     return write(command, nkey, nkey, when).then(truthy)
 
 
@@ -412,7 +422,7 @@ def cmd_pexpire_at(
 
 def cmd_persist(c: CommandClient, key: Any, version: Any = None, client: Any = None) -> Op[bool]:
     """Remove the key's expiry; True when it had one."""
-    nkey = c.make_key(key, version=version)
+    nkey = c.make_key(key, version)
     return write("persist", nkey, nkey).then(truthy)
 
 
@@ -469,7 +479,7 @@ def cmd_get_lock(
     thread_local: bool = True,
 ) -> Op[Any]:
     """valkey-py's Lock on the made key; release checks the token, so it never frees another's."""
-    nkey = c.make_key(key, version=version)
+    nkey = c.make_key(key, version)
     return local(
         "lock",
         nkey,
@@ -513,18 +523,18 @@ def _as_member(raw: bytes | None, c: CommandClient, key: Any = None) -> Any:
 
 def cmd_sadd(c: CommandClient, key: Any, *values: Any, version: Any = None, client: Any = None) -> Op[int]:
     """Add members to the set; how many were new."""
-    nkey = c.make_key(key, version=version)
+    nkey = c.make_key(key, version)
     return write("sadd", nkey, nkey, *[c.encode(v) for v in values])
 
 
 def cmd_scard(c: CommandClient, key: Any, version: Any = None, client: Any = None) -> Op[int]:
     """How many members the set has."""
-    nkey = c.make_key(key, version=version)
+    nkey = c.make_key(key, version)
     return read("scard", nkey, nkey)
 
 
 def _set_algebra(c: CommandClient, command: str, keys: tuple[Any, ...], version: Any) -> Op[set[Any]]:
-    nkeys = [c.make_key(k, version=version) for k in keys]
+    nkeys = [c.make_key(k, version) for k in keys]
     return read(command, nkeys[0] if nkeys else None, *nkeys).then(_as_set, c)
 
 
@@ -586,7 +596,7 @@ def cmd_smismember(
     c: CommandClient, key: Any, *members: Any, version: Any = None, client: Any = None
 ) -> Op[list[bool]]:
     """For each member, whether the set has it."""
-    nkey = c.make_key(key, version=version)
+    nkey = c.make_key(key, version)
     return read("smismember", nkey, nkey, [c.encode(m) for m in members]).then(_flags)
 
 
@@ -598,13 +608,13 @@ def cmd_sismember(
     c: CommandClient, key: Any, member: Any, version: Any = None, client: Any = None
 ) -> Op[bool]:
     """Whether the set has ``member``."""
-    nkey = c.make_key(key, version=version)
+    nkey = c.make_key(key, version)
     return read("sismember", nkey, nkey, c.encode(member)).then(truthy)
 
 
 def cmd_smembers(c: CommandClient, key: Any, version: Any = None, client: Any = None) -> Op[set[Any]]:
     """Every member of the set."""
-    nkey = c.make_key(key, version=version)
+    nkey = c.make_key(key, version)
     return read("smembers", nkey, nkey).then(_as_set, c)
 
 
@@ -617,8 +627,8 @@ def cmd_smove(
     client: Any = None,
 ) -> Op[bool]:
     """Move ``member`` from one set to another; True when it was in ``source``."""
-    nsource = c.make_key(source, version=version)
-    ndest = c.make_key(destination, version=version)
+    nsource = c.make_key(source, version)
+    ndest = c.make_key(destination, version)
     return write("smove", nsource, nsource, ndest, c.encode(member)).then(truthy)
 
 
@@ -626,7 +636,7 @@ def cmd_spop(
     c: CommandClient, key: Any, count: int | None = None, version: Any = None, client: Any = None
 ) -> Op[Any]:
     """One member (or None) without ``count``; a set of members with it."""
-    nkey = c.make_key(key, version=version)
+    nkey = c.make_key(key, version)
     return write("spop", nkey, nkey, count).then(_as_member if count is None else _as_set, c)
 
 
@@ -634,13 +644,13 @@ def cmd_srandmember(
     c: CommandClient, key: Any, count: int | None = None, version: Any = None, client: Any = None
 ) -> Op[Any]:
     """One member (or None) without ``count``; a list of members with it."""
-    nkey = c.make_key(key, version=version)
+    nkey = c.make_key(key, version)
     return read("srandmember", nkey, nkey, count).then(_as_member if count is None else _as_list, c)
 
 
 def cmd_srem(c: CommandClient, key: Any, *members: Any, version: Any = None, client: Any = None) -> Op[int]:
     """Remove members from the set; how many were there."""
-    nkey = c.make_key(key, version=version)
+    nkey = c.make_key(key, version)
     return write("srem", nkey, nkey, *[c.encode(m) for m in members])
 
 
@@ -654,7 +664,7 @@ def cmd_sscan(
 ) -> Logic[set[Any]]:
     """All members, by SSCAN; ``match``, a member value, keeps only that member."""
     members: set[Any] = set()
-    nkey = c.make_key(key, version=version)
+    nkey = c.make_key(key, version)
     pattern = _member_pattern(c, match)
     cursor = 0
     while True:
@@ -687,7 +697,7 @@ def cmd_sscan_iter(
     client: Any = None,
 ) -> Logic[None]:
     """Each member, by SSCAN; ``match``, a member value, keeps only that member."""
-    nkey = c.make_key(key, version=version)
+    nkey = c.make_key(key, version)
     pattern = _member_pattern(c, match)
     cursor = 0
     while True:
@@ -713,32 +723,32 @@ def cmd_hset(
     client: Any = None,
 ) -> Op[int]:
     """Set one field, a mapping and/or items; returns how many fields were added."""
-    nname = c.make_key(name, version=version)
+    nname = c.make_key(name, version)
     pairs: list[Any] = []
     if key is not None:
-        pairs += [c.make_key(key, version=version), c.encode(value)]
+        pairs += [c.make_key(key, version), c.encode(value)]
     for field, field_value in list((mapping or {}).items()) + list(items or []):
-        pairs += [c.make_key(field, version=version), c.encode(field_value)]
+        pairs += [c.make_key(field, version), c.encode(field_value)]
     return write("hset", nname, nname, items=pairs)
 
 
 def cmd_hget(c: CommandClient, name: Any, key: Any, version: Any = None, client: Any = None) -> Op[Any]:
     """The value of field ``key`` of the hash, or None."""
-    nname = c.make_key(name, version=version)
-    return read("hget", nname, nname, c.make_key(key, version=version)).then(_as_member, c, nname)
+    nname = c.make_key(name, version)
+    return read("hget", nname, nname, c.make_key(key, version)).then(_as_member, c, nname)
 
 
 def cmd_hmget(
     c: CommandClient, name: Any, *keys: Any, version: Any = None, client: Any = None
 ) -> Op[list[Any]]:
     """The values of the fields ``keys`` (None for a missing one), in order."""
-    nname = c.make_key(name, version=version)
-    return read("hmget", nname, nname, [c.make_key(k, version=version) for k in keys]).then(_as_list, c)
+    nname = c.make_key(name, version)
+    return read("hmget", nname, nname, [c.make_key(k, version) for k in keys]).then(_as_list, c)
 
 
 def cmd_hgetall(c: CommandClient, name: Any, version: Any = None, client: Any = None) -> Op[dict[Any, Any]]:
     """Every field of the hash and its value."""
-    nname = c.make_key(name, version=version)
+    nname = c.make_key(name, version)
     return read("hgetall", nname, nname).then(_fields, c, nname)
 
 
@@ -753,19 +763,19 @@ def _fields(raw: Mapping[bytes, bytes], c: CommandClient, nname: Any) -> dict[An
 
 def cmd_hdel(c: CommandClient, name: Any, *keys: Any, version: Any = None, client: Any = None) -> Op[int]:
     """Delete fields of the hash; how many existed."""
-    nname = c.make_key(name, version=version)
-    return write("hdel", nname, nname, *[c.make_key(k, version=version) for k in keys])
+    nname = c.make_key(name, version)
+    return write("hdel", nname, nname, *[c.make_key(k, version) for k in keys])
 
 
 def cmd_hlen(c: CommandClient, name: Any, version: Any = None, client: Any = None) -> Op[int]:
     """How many fields the hash has."""
-    nname = c.make_key(name, version=version)
+    nname = c.make_key(name, version)
     return read("hlen", nname, nname)
 
 
 def cmd_hkeys(c: CommandClient, name: Any, version: Any = None, client: Any = None) -> Op[list[Any]]:
     """The field names of the hash."""
-    nname = c.make_key(name, version=version)
+    nname = c.make_key(name, version)
     return read("hkeys", nname, nname).then(_field_names, c)
 
 
@@ -775,8 +785,8 @@ def _field_names(fields: Iterable[bytes], c: CommandClient) -> list[Any]:
 
 def cmd_hexists(c: CommandClient, name: Any, key: Any, version: Any = None, client: Any = None) -> Op[bool]:
     """Whether the hash has field ``key``."""
-    nname = c.make_key(name, version=version)
-    return read("hexists", nname, nname, c.make_key(key, version=version)).then(truthy)
+    nname = c.make_key(name, version)
+    return read("hexists", nname, nname, c.make_key(key, version)).then(truthy)
 
 
 # -- sorted sets -----------------------------------------------------------------------
@@ -803,14 +813,14 @@ def cmd_zadd(
     client: Any = None,
 ) -> Op[Any]:
     """Add members with their scores; how many were added (the new score with ``incr``)."""
-    nname = c.make_key(name, version=version)
+    nname = c.make_key(name, version)
     encoded = {c.encode(m): s for m, s in mapping.items()}
     return write("zadd", nname, nname, encoded, nx=nx, xx=xx, ch=ch, incr=incr, gt=gt, lt=lt)
 
 
 def cmd_zcard(c: CommandClient, name: Any, version: Any = None, client: Any = None) -> Op[int]:
     """How many members the sorted set has."""
-    nname = c.make_key(name, version=version)
+    nname = c.make_key(name, version)
     return read("zcard", nname, nname)
 
 
@@ -818,7 +828,7 @@ def cmd_zcount(
     c: CommandClient, name: Any, min: Any, max: Any, version: Any = None, client: Any = None
 ) -> Op[int]:
     """How many members score between ``min`` and ``max``."""
-    nname = c.make_key(name, version=version)
+    nname = c.make_key(name, version)
     return read("zcount", nname, nname, min, max)
 
 
@@ -831,7 +841,7 @@ def cmd_zincrby(
     client: Any = None,
 ) -> Op[float]:
     """Add ``amount`` to the score of ``value``; the new score."""
-    nname = c.make_key(name, version=version)
+    nname = c.make_key(name, version)
     return write("zincrby", nname, nname, amount, c.encode(value))
 
 
@@ -846,7 +856,7 @@ def cmd_zpopmax(
     c: CommandClient, name: Any, count: int | None = None, version: Any = None, client: Any = None
 ) -> Op[Any]:
     """``(member, score)`` (or None) without ``count``; a list of them with it."""
-    nname = c.make_key(name, version=version)
+    nname = c.make_key(name, version)
     return write("zpopmax", nname, nname, count).then(_popped, c, count)
 
 
@@ -854,14 +864,14 @@ def cmd_zpopmin(
     c: CommandClient, name: Any, count: int | None = None, version: Any = None, client: Any = None
 ) -> Op[Any]:
     """``(member, score)`` (or None) without ``count``; a list of them with it."""
-    nname = c.make_key(name, version=version)
+    nname = c.make_key(name, version)
     return write("zpopmin", nname, nname, count).then(_popped, c, count)
 
 
 def _zrange(
     c: CommandClient, command: str, name: Any, version: Any, *args: Any, **kwargs: Any
 ) -> Op[list[Any]]:
-    nname = c.make_key(name, version=version)
+    nname = c.make_key(name, version)
     return read(command, nname, nname, *args, **kwargs).then(_members, c, kwargs["withscores"])
 
 
@@ -953,7 +963,7 @@ def cmd_zrank(
     client: Any = None,
 ) -> Op[Any]:
     """The rank of ``value`` from the lowest score (with its score with ``withscore``)."""
-    nname = c.make_key(name, version=version)
+    nname = c.make_key(name, version)
     if withscore:
         return read("zrank", nname, nname, c.encode(value), withscore=True)
     return read("zrank", nname, nname, c.encode(value))
@@ -961,7 +971,7 @@ def cmd_zrank(
 
 def cmd_zrem(c: CommandClient, name: Any, *values: Any, version: Any = None, client: Any = None) -> Op[int]:
     """Remove members; how many were there."""
-    nname = c.make_key(name, version=version)
+    nname = c.make_key(name, version)
     return write("zrem", nname, nname, *[c.encode(v) for v in values])
 
 
@@ -974,13 +984,13 @@ def cmd_zremrangebyscore(
     client: Any = None,
 ) -> Op[int]:
     """Remove the members scoring from ``min`` to ``max``; how many."""
-    nname = c.make_key(name, version=version)
+    nname = c.make_key(name, version)
     return write("zremrangebyscore", nname, nname, min, max)
 
 
 def cmd_zscore(c: CommandClient, name: Any, value: Any, version: Any = None, client: Any = None) -> Op[Any]:
     """The score of ``value``, or None."""
-    nname = c.make_key(name, version=version)
+    nname = c.make_key(name, version)
     return read("zscore", nname, nname, c.encode(value))
 
 
