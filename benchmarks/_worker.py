@@ -34,7 +34,7 @@ MISSING = "missing"
 COUNTER = "counter"
 VALUE = make_value()
 
-SYNC_WORKLOADS = ("get_hit", "get_miss", "set", "get_many", "set_many", "incr")
+SYNC_WORKLOADS = ("get_hit", "get_miss", "set", "has_key", "delete", "get_many", "set_many", "incr")
 ASYNC_WORKLOADS = ("aget_native", "aget_s2a", "aset_native", "aset_s2a")
 
 SyncRun = Callable[[int], object]
@@ -125,10 +125,20 @@ def django_sync_runs(cache: Any) -> dict[str, SyncRun]:
         for _ in range(n):
             cache.incr(COUNTER)
 
+    def has_key(n: int) -> None:
+        for _ in range(n):
+            cache.has_key(KEY)
+
+    def delete(n: int) -> None:
+        for _ in range(n):
+            cache.delete(MISSING)
+
     return {
         "get_hit": get_hit,
         "get_miss": get_miss,
         "set": set_,
+        "has_key": has_key,
+        "delete": delete,
         "get_many": get_many,
         "set_many": set_many,
         "incr": incr,
@@ -270,6 +280,14 @@ class Contender:
             for _ in range(n):
                 r.incr(ncounter)
 
+        def has_key(n: int) -> None:
+            for _ in range(n):
+                bool(r.exists(nkey))
+
+        def delete(n: int) -> None:
+            for _ in range(n):
+                bool(r.delete(nmissing))
+
         async def aget() -> Any:
             raw = await ar.get(nkey)
             return None if raw is None else loads(raw)
@@ -297,6 +315,8 @@ class Contender:
             "get_hit": get_hit,
             "get_miss": get_miss,
             "set": set_n,
+            "has_key": has_key,
+            "delete": delete,
             "get_many": get_many,
             "set_many": set_many,
             "incr": incr,

@@ -197,13 +197,20 @@ def sync_runs(cache: Cache, stub: Stub, command: str) -> tuple[Callable[[int], N
     ours = getattr(cache, command)
     args, kwargs = CASES[command]
 
-    encoded, decode = ENCODED.get(command, ()), DECODE.get(command, _no_decode)
+    encoded, decode = ENCODED.get(command, ()), DECODE.get(command)
 
     def raw(n: int) -> None:
         for _ in range(n):
+            raw_method(*rargs, **rkwargs)
+
+    def raw_with_codec(n: int) -> None:
+        for _ in range(n):
             for value in encoded:
                 dumps(value)
-            decode(raw_method(*rargs, **rkwargs))
+            (decode or _no_decode)(raw_method(*rargs, **rkwargs))
+
+    if encoded or decode:
+        raw = raw_with_codec
 
     def mine(n: int) -> None:
         for _ in range(n):
@@ -220,13 +227,20 @@ def async_runs(
     ours = getattr(acache, command)
     args, kwargs = CASES[command]
 
-    encoded, decode = ENCODED.get(command, ()), DECODE.get(command, _no_decode)
+    encoded, decode = ENCODED.get(command, ()), DECODE.get(command)
 
     async def raw(n: int) -> None:
         for _ in range(n):
+            await raw_method(*rargs, **rkwargs)
+
+    async def raw_with_codec(n: int) -> None:
+        for _ in range(n):
             for value in encoded:
                 dumps(value)
-            decode(await raw_method(*rargs, **rkwargs))
+            (decode or _no_decode)(await raw_method(*rargs, **rkwargs))
+
+    if encoded or decode:
+        raw = raw_with_codec
 
     async def mine(n: int) -> None:
         for _ in range(n):

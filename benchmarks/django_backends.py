@@ -65,13 +65,15 @@ VENVS = ROOT / ".venvs"
 WORKER = Path(__file__).resolve().parent / "_worker.py"
 DJANGO = "django>=5.2,<5.3"
 
-SYNC_WORKLOADS = ("get_hit", "get_miss", "set", "get_many", "set_many", "incr")
+SYNC_WORKLOADS = ("get_hit", "get_miss", "set", "has_key", "delete", "get_many", "set_many", "incr")
 ASYNC_WORKLOADS = ("aget_native", "aget_s2a", "aset_native", "aset_s2a")
 WORKLOADS = SYNC_WORKLOADS + ASYNC_WORKLOADS
 LABELS = {
     "get_hit": "get (hit)",
     "get_miss": "get (miss)",
     "set": "set",
+    "has_key": "has_key",
+    "delete": "delete",
     "get_many": "get_many(100)",
     "set_many": "set_many(100)",
     "incr": "incr",

@@ -305,7 +305,8 @@ class BaseClient(Generic[Backend]):
             timeout = self._backend.default_timeout
         if timeout is None:
             return None
-        return to_milliseconds(timeout)
+        ms = int(timeout * 1000)
+        return ms if ms > 0 or timeout <= 0 else to_milliseconds(timeout)
 
     def original_key(self, key: Any) -> Any:
         """The key before the key function, for a made key."""

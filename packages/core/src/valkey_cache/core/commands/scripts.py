@@ -31,9 +31,12 @@ def script(body: str) -> Script:
 
 def script_op(lua: Script, route: Any, keys: tuple[Any, ...], *args: Any) -> Op[Any]:
     """Run ``lua`` on the server that holds ``route``: its result (EVAL after NOSCRIPT)."""
-    return write("evalsha", route, lua.sha, len(keys), *keys, *args).on_error(
-        _by_body, lua, route, keys, args
-    )
+    return script_call(lua, route, keys, *args).on_error(_by_body, lua, route, keys, args)
+
+
+def script_call(lua: Script, route: Any, keys: tuple[Any, ...], *args: Any) -> Op[Any]:
+    """``EVALSHA`` of ``lua``, for a command whose own ``on_error`` handles NOSCRIPT."""
+    return write("evalsha", route, lua.sha, len(keys), *keys, *args)
 
 
 def _by_body(

@@ -19,7 +19,7 @@ from ..keys import CacheKey, glob_escape
 from ..timeouts import DEFAULT_TIMEOUT
 from .ops import Emit, Logic, Op, Step, batch, local, pipeline, read, truthy, write
 from .protocol import MISS
-from .scripts import Script, script, script_op
+from .scripts import Script, script, script_call
 
 if TYPE_CHECKING:
     from .protocol import CommandClient
@@ -291,7 +291,7 @@ def cmd_incr(
     if ignore_key_check:
         op = write("incrby", nkey, nkey, delta)
     else:
-        op = script_op(INCR_IF_EXISTS, nkey, (nkey,), delta)
+        op = script_call(INCR_IF_EXISTS, nkey, (nkey,), delta)  # NOSCRIPT: see _incr_in_python
     return op.then(incremented, key).on_error(_incr_in_python, c, key, nkey, delta, ignore_key_check)
 
 
