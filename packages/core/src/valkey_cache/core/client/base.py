@@ -252,6 +252,16 @@ class BaseClient(Generic[Backend]):
                 f" {type(value).__module__}.{type(value).__qualname__} ({type(exc).__name__}: {exc})"
             ) from exc
 
+    def encode_values(self, data: Mapping[Any, Any]) -> list[bytes | int | float]:
+        """:meth:`encode_value` of each ``(key, value)`` of ``data``, in order: one loop of
+        the encoder; only when a value fails are they encoded again one by one, so that the
+        error names the key."""
+        encode = self._encode
+        try:
+            return [encode(value) for value in data.values()]
+        except Exception:
+            return [self.encode_value(key, value) for key, value in data.items()]
+
     @property
     def decoder(self) -> Callable[[bytes], Any]:
         """The function behind :meth:`decode`, for a loop over many values."""

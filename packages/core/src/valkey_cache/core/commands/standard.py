@@ -166,8 +166,7 @@ def cmd_set_many(
     nkeys = c.make_keys(data, version)
     if ms is not None and ms <= 0:
         return write(c.delete_command, nkeys[0], *nkeys).then(_no_failures)
-    encode = c.encode_value
-    values = [encode(k, v) for k, v in data.items()]
+    values = c.encode_values(data)
     if ms is None:
         return write("mset", nkeys[0], dict(zip(nkeys, values))).then(_no_failures)
     return batch("set", nkeys[0], list(zip(nkeys, values)), px=ms).then(_no_failures)
@@ -188,7 +187,7 @@ def cmd_mset(
     if not data:
         return _nothing(_none)
     nkeys = [c.make_key(k, version) for k in data]
-    mapping = dict(zip(nkeys, (c.encode_value(k, v) for k, v in data.items())))
+    mapping = dict(zip(nkeys, c.encode_values(data)))
     ms = None if timeout is None else c.expiry_ms(timeout)
     if ms is None:
         return write("mset", nkeys[0], mapping).then(_none)
