@@ -85,6 +85,9 @@ async def test_unpicklable_value_names_the_key_async(
     with pytest.raises(SerializerError) as caught:
         await cache.set_many({"fine": 1, "bad": _unpicklable()})
     _check(caught, "bad")
+    with pytest.raises(SerializerError) as caught:
+        await cache.mset({"fine": 1, "bad2": _unpicklable()})
+    _check(caught, "bad2")
     assert raw_valkey.keys("*") == [b":1:warm"]
     await cache.close()
 
