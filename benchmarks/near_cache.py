@@ -12,7 +12,8 @@ One process, one embedded ``valkey-server``. Workloads, each round interleaved:
   near cache off (what the fill adds: the marker, PTTL in the same round trip, the store).
   Besides the two loops, the cost is also measured in pairs: each sample times one miss
   and, right after, one ``get`` with the near cache off, and the median of the paired
-  differences is printed, which the drift of the round trip between loops does not move.
+  differences is printed (sync and asyncio), which the drift of the round trip between
+  loops does not move.
 
 Run from the repository root (the medians of ``--rounds`` rounds are printed)::
 
@@ -114,6 +115,8 @@ def main() -> None:
     report(results, ratios, 34)
     paired = statistics.median(results["paired: miss - off"])
     print(f"{'  the same, in pairs':<34} {paired * 1e6:>+12.2f} µs")
+    paired = statistics.median(results["paired async: miss - off"])
+    print(f"{'  the same, async, in pairs':<34} {paired * 1e6:>+12.2f} µs")
 
 
 def report(results: dict[str, list[float]], ratios: dict[str, tuple[str, str]], width: int) -> None:
@@ -189,9 +192,10 @@ def run_all(url: str, value: Any, rounds: int, ops: int, keys: int, warmup: int)
             results.setdefault("paired: miss - off", []).extend(
                 paired(lambda: near.get("hot"), lambda: off.get("hot"), ops, lambda: store.drop(hot))
             )
-            raw_async, near_async = asyncio.run(async_round(url, hot, ops))
+            raw_async, near_async, async_misses = asyncio.run(async_round(url, hot, ops))
             results.setdefault("raw GET+pickle (async)", []).append(raw_async)
             results.setdefault("near get (async)", []).append(near_async)
+            results.setdefault("paired async: miss - off", []).extend(async_misses)
     finally:
         near.near_cache.close()
         writer.close()
@@ -199,9 +203,13 @@ def run_all(url: str, value: Any, rounds: int, ops: int, keys: int, warmup: int)
     return results
 
 
-async def async_round(url: str, hot: str, ops: int) -> tuple[float, float]:
+async def async_round(url: str, hot: str, ops: int) -> tuple[float, float, list[float]]:
+    """The hot ``get`` of raw valkey-py and of the near cache, in asyncio, and the paired
+    cost of a local miss over the near cache off."""
     raw = valkey.asyncio.Valkey.from_url(url)
     near = AsyncCache(url, key_prefix=PREFIX, near_cache=True)
+    off = AsyncCache(url, key_prefix=PREFIX)
+    store = near.near_cache.store
     try:
         near.near_cache.wait_ready()
         await near.get("hot")
@@ -209,7 +217,17 @@ async def async_round(url: str, hot: str, ops: int) -> tuple[float, float]:
         async def raw_get() -> Any:
             return pickle.loads(await raw.get(hot))  # type: ignore[arg-type]
 
-        return await aper_op(raw_get, ops), await aper_op(lambda: near.get("hot"), ops)
+        raw_time, near_time = await aper_op(raw_get, ops), await aper_op(lambda: near.get("hot"), ops)
+        clock = time.perf_counter
+        differences = []
+        for _ in range(ops):
+            store.drop(hot)
+            start = clock()
+            await near.get("hot")
+            middle = clock()
+            await off.get("hot")
+            differences.append((middle - start) - (clock() - middle))
+        return raw_time, near_time, differences
     finally:
         near.near_cache.close()
         await raw.aclose()

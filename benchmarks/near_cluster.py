@@ -6,7 +6,8 @@ One process, one embedded cluster of 3 primaries. Each round interleaves, sync:
   valkey-py's ``ValkeyCluster.get`` with ``pickle.loads`` inline;
 * ``get_many(12)``: twelve hot keys spread over every primary, near on against off
   (valkey-py's ``mget_nonatomic`` with pickle for raw);
-* ``local miss``: a ``get`` whose local copy was just dropped, against the near cache off.
+* ``local miss``: a ``get`` whose local copy was just dropped, against the near cache off,
+  also in pairs on the same key (as ``near_cache.py`` does).
 
 Run from the repository root (medians of ``--rounds`` rounds)::
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import pickle
+import statistics
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,7 @@ import valkey
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _bench import make_value
-from near_cache import per_op, report
+from near_cache import paired, per_op, report
 
 from valkey_cache.core import Cache
 from valkey_cache.core.embedded import EmbeddedCluster
@@ -49,7 +51,9 @@ def main() -> None:
         "get_many(12): raw / near": ("get_many(12), raw+pickle", "get_many(12), near on"),
         "get_many(12): off / near": ("get_many(12), near off", "get_many(12), near on"),
     }
+    in_pairs = statistics.median(results.pop("paired: miss - off"))
     report(results, ratios, 30)
+    print(f"{'  the same key, in pairs':<30} {in_pairs * 1e6:>+12.2f} µs")
 
 
 def run_all(url: str, value: Any, rounds: int, ops: int) -> dict[str, list[float]]:
@@ -67,8 +71,11 @@ def run_all(url: str, value: Any, rounds: int, ops: int) -> dict[str, list[float
         assert all(key in held for key in made), "the hot keys are not cached"
         cold = names[0]
 
-        def miss() -> object:
+        def drop_cold() -> None:
             near.near_cache.drop(made[0])
+
+        def miss() -> object:
+            drop_cold()
             return near.get(cold)
 
         def raw_many() -> object:
@@ -87,6 +94,9 @@ def run_all(url: str, value: Any, rounds: int, ops: int) -> dict[str, list[float
         for _ in range(rounds):
             for name, run in workloads.items():
                 results[name].append(per_op(run, ops))
+            results.setdefault("paired: miss - off", []).extend(
+                paired(lambda: near.get(cold), lambda: off.get(cold), ops, drop_cold)
+            )
         return results
     finally:
         near.near_cache.close()

@@ -8,7 +8,7 @@ import os
 import pickle
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -18,7 +18,7 @@ from nearcache import settle, wait_until
 from valkey_cache.core import AsyncCache, Cache
 from valkey_cache.core.client import DefaultClient
 from valkey_cache.core.embedded import EmbeddedSentinel, EmbeddedServer
-from valkey_cache.core.exceptions import ConfigurationError
+from valkey_cache.core.exceptions import ConfigurationError, PermissionDenied
 
 MODES = ("bcast", "optin")
 
@@ -316,13 +316,48 @@ def fresh_value_is(cache: Cache, value: Any) -> Callable[[], bool]:
     return lambda: cache.get("k") == value
 
 
-def test_pure_python_parser(valkey_url: str, raw_valkey: valkey.Valkey) -> None:
-    cache = near(valkey_url, parser_class="valkey._parsers._RESP2Parser")
+@pytest.mark.parametrize("mode", MODES)
+def test_pure_python_parser(valkey_url: str, raw_valkey: valkey.Valkey, mode: str) -> None:
+    cache = near(valkey_url, mode, parser_class="valkey._parsers._RESP2Parser")
     try:
         cache.set("k", 1)
         assert cache.get("k") == 1
+        assert cache.get_many(["k", "absent"]) == {"k": 1}
         raw_set(raw_valkey, cache, "k", 2)
         wait_until(lambda: cache.get("k") == 2, "an invalidation read by the pure-Python parser")
+    finally:
+        cache.near_cache.close()
+
+
+def test_pure_python_parser_async(valkey_url: str, raw_valkey: valkey.Valkey) -> None:
+    # Its miss reads the PTTL reply through read_response (no libvalkey reader to ask).
+    parser = "valkey._parsers._AsyncRESP2Parser"
+    cache = AsyncCache(valkey_url, key_prefix="app", near_cache=True, parser_class=parser)
+    nkey, entries = cache.make_key("k"), cache.near_cache.store._entries
+
+    async def until(check: Callable[[], Awaitable[bool]], what: str) -> None:
+        for _ in range(500):
+            if await check():
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError(what)
+
+    async def cached() -> bool:
+        return await cache.get("k") == 1 and nkey in entries
+
+    async def fresh() -> bool:
+        return await cache.get("k") == 2
+
+    async def reads() -> None:
+        await cache.set("k", 1, timeout=60)
+        await until(cached, "the copy kept")
+        assert 0 < entries[nkey].expires - time.monotonic() <= 60
+        raw_set(raw_valkey, cache, "k", 2)
+        await until(fresh, "the invalidation seen")
+
+    try:
+        assert cache.near_cache.wait_ready()
+        asyncio.run(reads())
     finally:
         cache.near_cache.close()
 
@@ -753,3 +788,35 @@ async def test_async_replica_reads_are_tracked_on_the_replica(valkey_sentinel: E
         cache.near_cache.close()
         writer.close()
         on_replica.close()
+
+
+def test_a_refused_pttl_fails_the_read_and_keeps_nothing(valkey_url: str, raw_valkey: valkey.Valkey) -> None:
+    # A miss reads the PTTL reply from the parser directly: an error reply there must
+    # still be raised, and the connection not reused with a reply left unread.
+    user, password = "nopttl", "nopttl-secret"
+    raw_valkey.execute_command(
+        "ACL", "SETUSER", user, "reset", "on", f">{password}", "~*", "&*", "+@all", "-pttl"
+    )
+    url = valkey_url.replace("valkey://", f"valkey://{user}:{password}@")
+    sync_cache = near(url)
+    async_cache = AsyncCache(url, key_prefix="app", near_cache=True)
+    try:
+        sync_cache.set("k", 1)
+        for _ in range(2):
+            with pytest.raises(PermissionDenied, match="pttl"):
+                sync_cache.get("k")
+        assert async_cache.near_cache.wait_ready()
+
+        async def reads() -> None:
+            for _ in range(2):
+                with pytest.raises(PermissionDenied, match="pttl"):
+                    await async_cache.get("k")
+
+        asyncio.run(reads())
+        assert stats(sync_cache)["entries"] == stats(async_cache)["entries"] == 0
+        raw_valkey.execute_command("ACL", "SETUSER", user, "+pttl")
+        assert sync_cache.get("k") == 1
+    finally:
+        sync_cache.near_cache.close()
+        async_cache.near_cache.close()
+        raw_valkey.execute_command("ACL", "DELUSER", user)

@@ -87,6 +87,40 @@ def _flat(replies: list[Any], groups: list[list[Any]], tracked: bool) -> list[An
     return flat
 
 
+#: ``GET key`` then ``PTTL key`` in RESP, for :func:`_get_and_pttl`.
+_GET_PTTL = b"*2\r\n$3\r\nGET\r\n$%d\r\n%b\r\n*2\r\n$4\r\nPTTL\r\n$%d\r\n%b\r\n"
+
+
+def _get_and_pttl(conn: Any, nkey: Any) -> list[bytes]:
+    """``GET`` and ``PTTL`` of one key, packed for ``conn``: what ``pack_commands`` makes
+    of them, in one format instead of its general loop (the path of every ``get`` miss)."""
+    key = conn.encoder.encode(nkey)
+    return [_GET_PTTL % (len(key), key, len(key), key)]
+
+
+def _checked(reply: Any) -> Any:
+    """``reply`` read from a parser directly, raised if it is an error reply (as
+    ``Connection.read_response`` does)."""
+    if isinstance(reply, Exception):
+        raise reply
+    return reply
+
+
+_NOT_HELD = object()
+
+
+def _held_reply(conn: Any) -> Any:
+    """The next reply on an asyncio ``conn`` if libvalkey's reader holds it already (the
+    replies to one write mostly come in one packet), else ``_NOT_HELD``: read this way,
+    it skips the timeout context of ``read_response``, which costs more than the rest of
+    a miss. Another parser, or a reply still on its way, is left to ``read_response``."""
+    gets = getattr(getattr(conn._parser, "_reader", None), "gets", None)
+    if gets is None:
+        return _NOT_HELD
+    reply = gets()
+    return _NOT_HELD if reply is False else _checked(reply)
+
+
 def keys_of(groups: list[list[Any]]) -> list[Any]:
     """The keys of ``groups``, joined in order."""
     return groups[0] if len(groups) == 1 else [k for nkeys in groups for k in nkeys]
@@ -100,18 +134,28 @@ def _send(
     conn = pool.get_connection("GET")
     try:
         if client_id is None and len(groups) == 1 and len(groups[0]) == 1:  # a BCAST get miss
-            nkey = groups[0][0]
-            conn.send_packed_command(conn.pack_commands((("GET", nkey), ("PTTL", nkey))))
-            return [conn.read_response(), conn.read_response()]
+            conn.send_packed_command(_get_and_pttl(conn, groups[0][0]))
+            return _replies(conn, 2)
         tracked = _redirect(conn, near, client_id, keys_of(groups), markers)
         commands = _fill_commands(groups, tracked)
         conn.send_packed_command(conn.pack_commands(commands))
-        return _flat([conn.read_response() for _ in commands], groups, tracked is not None)
+        return _flat(_replies(conn, len(commands)), groups, tracked is not None)
     except BaseException:
         conn.disconnect()
         raise
     finally:
         pool.release(conn)
+
+
+def _replies(conn: Any, count: int) -> list[Any]:
+    """The ``count`` replies to commands sent in one write: the first through
+    ``read_response``, the others from the parser, which skips its per-call bookkeeping
+    (the socket's timeout still bounds each wait; a failure disconnects in the caller)."""
+    replies = [conn.read_response()]
+    parser = conn._parser
+    for _ in range(count - 1):
+        replies.append(_checked(parser.read_response()))
+    return replies
 
 
 async def _asend(
@@ -121,18 +165,27 @@ async def _asend(
     conn = await pool.get_connection("GET")
     try:
         if client_id is None and len(groups) == 1 and len(groups[0]) == 1:  # a BCAST get miss
-            nkey = groups[0][0]
-            await conn.send_packed_command(conn.pack_commands((("GET", nkey), ("PTTL", nkey))))
-            return [await conn.read_response(), await conn.read_response()]
+            await conn.send_packed_command(_get_and_pttl(conn, groups[0][0]))
+            return await _areplies(conn, 2)
         tracked = _redirect(conn, near, client_id, keys_of(groups), markers)
         commands = _fill_commands(groups, tracked)
         await conn.send_packed_command(conn.pack_commands(commands))
-        return _flat([await conn.read_response() for _ in commands], groups, tracked is not None)
+        return _flat(await _areplies(conn, len(commands)), groups, tracked is not None)
     except BaseException:
         await conn.disconnect()
         raise
     finally:
         await pool.release(conn)
+
+
+async def _areplies(conn: Any, count: int) -> list[Any]:
+    """:func:`_replies` on an asyncio connection: a reply the parser does not hold yet is
+    awaited through ``read_response``, which bounds the wait by the read timeout."""
+    replies = [await conn.read_response()]
+    for _ in range(count - 1):
+        reply = _held_reply(conn)
+        replies.append(await conn.read_response() if reply is _NOT_HELD else reply)
+    return replies
 
 
 def fetch(
