@@ -49,6 +49,9 @@ class Stub:
 
     delete = unlink
 
+    def exists(self, *keys: str) -> int:
+        return 1
+
 
 def cpu_us(call: Callable[[], object], n: int = 20000) -> float:
     started = time.process_time()
@@ -66,6 +69,7 @@ def main() -> None:
         "set": lambda: cache.set("k", "v", timeout=60),
         "incr": lambda: cache.incr("k"),
         "delete": lambda: cache.delete("k"),
+        "has_key": lambda: cache.has_key("k"),
     }
     label = sys.argv[1] if len(sys.argv) > 1 else "backend"
     for name, call in workloads.items():

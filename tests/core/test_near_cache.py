@@ -820,3 +820,32 @@ def test_a_refused_pttl_fails_the_read_and_keeps_nothing(valkey_url: str, raw_va
         sync_cache.near_cache.close()
         async_cache.near_cache.close()
         raw_valkey.execute_command("ACL", "DELUSER", user)
+
+
+def test_an_error_reply_to_the_read_leaves_no_reply_behind(
+    valkey_url: str, raw_valkey: valkey.Valkey
+) -> None:
+    # A miss writes GET and PTTL at once: when the GET's reply is an error, the PTTL
+    # reply is still unread, and the next read on that connection must not take it for
+    # its own (the fill disconnects; valkey-py's pool also checks for unread data).
+    sync_cache = near(valkey_url)
+    async_cache = AsyncCache(valkey_url, key_prefix="app", near_cache=True)
+    raw_valkey.rpush(sync_cache.make_key("list"), b"x")
+    raw_set(raw_valkey, sync_cache, "k", "value")
+    try:
+        for _ in range(3):
+            with pytest.raises(valkey.exceptions.ResponseError, match="WRONGTYPE"):
+                sync_cache.get("list")
+            assert sync_cache.get("k") == "value"
+        assert async_cache.near_cache.wait_ready()
+
+        async def reads() -> None:
+            for _ in range(3):
+                with pytest.raises(valkey.exceptions.ResponseError, match="WRONGTYPE"):
+                    await async_cache.get("list")
+                assert await async_cache.get("k") == "value"
+
+        asyncio.run(reads())
+    finally:
+        sync_cache.near_cache.close()
+        async_cache.near_cache.close()
