@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import threading
 import weakref
 from typing import Any
 
@@ -108,3 +109,36 @@ def test_sentinel_connections_close_with_their_loop(fresh_sentinel: EmbeddedSent
     finally:
         master.close()
         sentinel.close()
+
+
+def test_loops_running_at_once_in_two_threads_each_get_their_own_connections(valkey_url: str) -> None:
+    # The per-loop lookup trusts the loop asked for last when it runs in the calling
+    # thread: two threads, each running its own loop, alternate on one cache.
+    cache = AsyncCache(valkey_url, key_prefix="threads")
+    pools: dict[int, set[int]] = {}
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    async def job(n: int) -> None:
+        seen = pools.setdefault(n, set())
+        for i in range(200):
+            await cache.set(f"k{n}", i)
+            assert await cache.get(f"k{n}") == i
+            seen.add(id(cache.client._clients_by_loop.get()))
+            if i % 50 == 0:
+                await asyncio.to_thread(barrier.wait, 5)
+
+    def thread(n: int) -> None:
+        try:
+            asyncio.run(job(n))
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=thread, args=(n,)) for n in range(2)]
+    for started in threads:
+        started.start()
+    for joined in threads:
+        joined.join(60)
+    assert errors == []
+    assert all(len(seen) == 1 for seen in pools.values())
+    assert pools[0] != pools[1]

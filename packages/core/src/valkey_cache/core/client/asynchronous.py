@@ -53,9 +53,15 @@ class AsyncClientCommands(AsyncSide, Commands, Generic[Backend]):
     MATERIALIZE = asynchronous.methods
     _routes_itself: ClassVar[bool] = False
 
+    #: Whether the generated methods may call the one connection directly
+    #: (``drivers.inline``): the class routes neither by ``get_client`` nor by a
+    #: ``_connection_for`` of its own.
+    _inline_ok: ClassVar[bool] = True
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._routes_itself = cls.get_client is not AsyncClientCommands.get_client
+        cls._inline_ok = not cls._routes_itself and cls._connection_for is AsyncClientCommands._connection_for
         add_async_names(cls)
 
     _server: list[str]

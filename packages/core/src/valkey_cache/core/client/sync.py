@@ -22,9 +22,15 @@ class ClientCommands(Commands, Generic[Backend]):
     #: Whether a subclass routes by its own ``get_client`` (then always asked).
     _routes_itself: ClassVar[bool] = False
 
+    #: Whether the generated methods may call the one connection directly
+    #: (``drivers.inline``): the class routes neither by ``get_client`` nor by a
+    #: ``_connection_for`` of its own.
+    _inline_ok: ClassVar[bool] = True
+
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         cls._routes_itself = cls.get_client is not ClientCommands.get_client
+        cls._inline_ok = not cls._routes_itself and cls._connection_for is ClientCommands._connection_for
 
     _clients: list[Any]
     _server: list[str]

@@ -331,15 +331,13 @@ def make_function(
     if passthrough:
         params, args, defaults = "*args, **kwargs", "*args, **kwargs", dict[str, Any]()
     else:
-        params, args, defaults = _parameter_source(declaration.parameters, drop)
+        params, args, defaults = parameter_source(declaration.parameters, drop)
     has_client = any(p.name == "client" for p in declaration.parameters) and "client" not in drop
     kind = "async def" if is_async else "def"
     code = indent(body.format(args=args, fixed="client" if has_client else "None"), "    ")
     source = f"{kind} {name}(self{', ' if params else ''}{params}):\n{code}\n"
     function = define_function(name, source, {**namespace, **defaults}, kind=kind)
-    function.__doc__ = declaration.doc or None
-    function.__command__ = declaration  # type: ignore[attr-defined]
-    function.__annotations__ = _annotations(declaration, drop)
+    describe(function, declaration, drop)
     if passthrough:
         shown = [p for p in declaration.signature.parameters.values() if p.name not in drop]
         self_param = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
@@ -349,9 +347,22 @@ def make_function(
     return function
 
 
-def _parameter_source(
+def describe(
+    function: Callable[..., Any], declaration: Command[Any, Any], drop: tuple[str, ...] = ()
+) -> Callable[..., Any]:
+    """``function``, made for ``declaration``, with its docstring, annotations and
+    ``__command__`` (what marks it as made for that declaration)."""
+    function.__doc__ = declaration.doc or None
+    function.__command__ = declaration  # type: ignore[attr-defined]
+    function.__annotations__ = _annotations(declaration, drop)
+    return function
+
+
+def parameter_source(
     parameters: list[inspect.Parameter], drop: tuple[str, ...]
 ) -> tuple[str, str, dict[str, Any]]:
+    """The source of a generated function's parameters (without the first), of the call
+    forwarding them, and the defaults the first refers to (``_default_<name>``)."""
     params: list[str] = []
     args: list[str] = []
     defaults: dict[str, Any] = {}

@@ -19,7 +19,7 @@ from ..keys import CacheKey, glob_escape
 from ..timeouts import DEFAULT_TIMEOUT
 from .ops import Emit, Logic, Op, Step, batch, local, pipeline, read, truthy, write
 from .protocol import MISS
-from .scripts import Script, script, script_call
+from .scripts import Script, script
 
 if TYPE_CHECKING:
     from .protocol import CommandClient
@@ -100,10 +100,12 @@ def cmd_add(
     client: Any = None,
 ) -> Op[bool]:
     """Store only if the key is absent; False when it was already there."""
-    op: Op[Any] = cmd_set(c, key, value, timeout, version, client, nx=True)
-    if op.finish is _stored_if_absent:
-        op.finish = truthy  # False, not None, when the key was there
-    return op
+    # cmd_set's nx path, with False (not None) when the key was there.
+    nkey = c.make_key(key, version)
+    ms = c.expiry_ms(timeout)
+    if ms is not None and ms <= 0:
+        return read("exists", nkey, nkey).then(_absent)
+    return write("set", nkey, nkey, c.encode_value(key, value), px=ms, nx=True).then(truthy)
 
 
 def cmd_get(
@@ -286,12 +288,19 @@ def cmd_incr(
     back with their TTL kept.
     """
     nkey = c.make_key(key, version)
-    op: Op[Any]
     if ignore_key_check:
-        op = write("incrby", nkey, nkey, delta)
-    else:
-        op = script_call(INCR_IF_EXISTS, nkey, (nkey,), delta)  # NOSCRIPT: see _incr_in_python
-    return op.then(incremented, key).on_error(_incr_in_python, c, key, nkey, delta, ignore_key_check)
+        return (
+            write("incrby", nkey, nkey, delta)
+            .then(incremented, key)
+            .on_error(_incr_in_python, c, key, nkey, delta, ignore_key_check)
+        )
+    # EVALSHA (script_call's), written out so that the driver can inline it; NOSCRIPT:
+    # see _incr_in_python.
+    return (
+        write("evalsha", nkey, INCR_IF_EXISTS.sha, 1, nkey, delta)
+        .then(incremented, key)
+        .on_error(_incr_in_python, c, key, nkey, delta, ignore_key_check)
+    )
 
 
 def _incr_in_python(

@@ -16,6 +16,7 @@ from valkey.exceptions import ReadOnlyError, ResponseError
 from ..commands.declare import Command, define_function, make_function
 from ..commands.ops import BATCH, PIPELINE, SPECIAL, Emit, Logic, Op, Step
 from ..exceptions import ConnectionInterrupted, ServerRefused
+from . import inline
 from .errors import adrop_pool, classify, raise_outage
 from .sync import connection
 
@@ -164,4 +165,7 @@ def methods(declaration: Command[Any, Any]) -> list[tuple[str, Callable[..., Any
         "_run": run,
         "_iterate": iterate,
     }
-    return [(declaration.name, make_function(declaration, declaration.name, body, scope, is_async=is_async))]
+    method = inline.inlined(declaration, True, scope)
+    if method is None:
+        method = make_function(declaration, declaration.name, body, scope, is_async=is_async)
+    return [(declaration.name, method)]

@@ -18,6 +18,7 @@ from ..commands.declare import Command, define_function, make_function
 from ..commands.ops import BATCH, PIPELINE, SPECIAL, Emit, Logic, Op, Step
 from ..commands.routes import ALL_NODES, Node
 from ..exceptions import ConnectionInterrupted, ServerRefused
+from . import inline
 from .errors import classify, drop_pool, raise_outage
 
 R = TypeVar("R")
@@ -178,4 +179,7 @@ def methods(declaration: Command[Any, Any]) -> list[tuple[str, Callable[..., Any
         "_run": run,
         "_iterate": iterate,
     }
-    return [(declaration.name, make_function(declaration, declaration.name, body, scope))]
+    method = inline.inlined(declaration, False, scope)
+    if method is None:
+        method = make_function(declaration, declaration.name, body, scope)
+    return [(declaration.name, method)]
