@@ -21,6 +21,7 @@ from valkey_cache.core import (
     make_pattern,
 )
 from valkey_cache.core.compressor import BaseCompressor
+from valkey_cache.core.keys import make_keys
 
 
 def test_make_key() -> None:
@@ -113,6 +114,17 @@ def test_specialised_codec_matches_the_general_one() -> None:
             assert fast_decode(raw) == decode(raw, s, c) == value
     slow = ZlibForTest({"COMPRESS_MIN_LENGTH": 0})
     assert make_decoder(PickleSerializer(), slow)(encode("z" * 50, PickleSerializer(), slow)) == "z" * 50
+
+
+def test_make_keys_makes_what_make_key_makes() -> None:
+    # The default key function's batch path joins a plain str by concatenation.
+    class Text(str):
+        pass
+
+    made = make_key("made", default_key_func, 1, "p")
+    keys = ["k", 7, 2.5, None, Text("sub"), made, "é ü"]
+    assert make_keys(keys, default_key_func, 3, "p") == [make_key(k, default_key_func, 3, "p") for k in keys]
+    assert make_keys(iter(["a"]), default_key_func, 1, "") == [":1:a"]
 
 
 @pytest.mark.anyio

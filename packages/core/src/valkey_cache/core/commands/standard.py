@@ -171,7 +171,8 @@ def cmd_set_many(
     values = c.encode_values(data)
     if ms is None:
         return write("mset", nkeys[0], dict(zip(nkeys, values))).then(_no_failures)
-    return batch("set", nkeys[0], list(zip(nkeys, values)), px=ms).then(_no_failures)
+    # SET's arguments by position (name, value, ex, px): no keywords to pass per key.
+    return batch("set", nkeys[0], [(k, v, None, ms) for k, v in zip(nkeys, values)]).then(_no_failures)
 
 
 def _no_failures(reply: Any) -> list[Any]:
