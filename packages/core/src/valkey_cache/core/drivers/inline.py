@@ -19,7 +19,8 @@ into a call of that helper's rewritten copy. Any other ``return`` (a generator, 
 step) is run by the driver. A command function that is a generator, a closure, or that
 has no such ``return`` is not rewritten: its method is the driver's template. The
 rewritten source is kept in ``linecache``, so tracebacks and ``inspect.getsource`` show
-it.
+it. It runs with a copy of its module's names, taken when the class is made (patch the
+method, not a module-level helper, to change it afterwards).
 """
 
 from __future__ import annotations
