@@ -67,6 +67,16 @@ def test_every_consumer_has_every_command(consumer: type) -> None:
             assert inspect.iscoroutinefunction(method) is is_async, name
 
 
+@pytest.mark.parametrize("consumer", CONSUMERS, ids=lambda c: c.__qualname__)
+def test_each_made_method_is_named_for_the_class_it_is_on(consumer: type) -> None:
+    # A method is made once per declaration and shared by the classes inheriting it; a
+    # class that needs one of its own (a variant on a sibling) gets a copy.
+    for klass in consumer.__mro__:
+        for name, value in vars(klass).items():
+            if getattr(value, "__command__", None) is not None:
+                assert value.__qualname__ == f"{klass.__qualname__}.{name}", (klass, name)
+
+
 def method_params_of(declaration: Command[Any, Any]) -> list[tuple[str, Any, Any]]:
     return [(p.name, p.kind, p.default) for p in declaration.parameters]
 

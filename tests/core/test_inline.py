@@ -163,3 +163,11 @@ def test_facade_methods_are_the_clients() -> None:
     assert is_inlined(cache.get.__func__)
     assert is_inlined(acache.get.__func__)
     assert set(ONE_CALL) <= set(declared(DefaultClient))
+
+
+def test_a_function_using_the_rewriters_names_keeps_the_template() -> None:
+    def clashing(c: Any, key: Any) -> Any:
+        _a0 = key
+        return read("get", _a0, _a0)
+
+    assert inline.inlined(Command(clashing), False, {}) is None

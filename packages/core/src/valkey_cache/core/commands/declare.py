@@ -22,6 +22,7 @@ from __future__ import annotations
 import inspect
 import itertools
 import linecache
+import weakref
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping
 from dataclasses import dataclass
 from textwrap import indent
@@ -257,11 +258,30 @@ class CommandTable:
         if make is None:
             return
         for declaration in declared(cls).values():
-            for name, function in make(declaration):
+            for name, made in _made(make, declaration):
                 if _needs_method(cls, name, declaration):
+                    # Already another class's: this one gets a copy of its own.
+                    function = dict(make(declaration))[name] if made in _INSTALLED else made
+                    _INSTALLED.add(function)
                     function.__qualname__ = f"{cls.__qualname__}.{name}"
                     function.__module__ = cls.__module__
                     setattr(cls, name, function)
+
+
+_MADE: dict[tuple[Materializer, Command[Any, Any]], list[tuple[str, Callable[..., Any]]]] = {}
+#: The made methods set on a class (each is named for that class).
+_INSTALLED: weakref.WeakSet[Callable[..., Any]] = weakref.WeakSet()
+
+
+def _made(make: Materializer, declaration: Command[Any, Any]) -> list[tuple[str, Callable[..., Any]]]:
+    """``make(declaration)``, made once: most classes inherit every method already made
+    for a declaration (the near and tolerant subclasses, the Django clients), and making
+    one (rewriting a command, compiling it) is the larger part of the import time."""
+    key = (make, declaration)
+    made = _MADE.get(key)
+    if made is None:
+        made = _MADE[key] = make(declaration)
+    return made
 
 
 def declared(cls: type[Any]) -> dict[str, Command[Any, Any]]:

@@ -72,8 +72,13 @@ def _plain_function(value: Any, globals_: dict[str, Any]) -> bool:
         and value.__globals__ is globals_
         and not inspect.isgeneratorfunction(value)
         and not value.__code__.co_freevars
-        and not _OWN_NAMES.intersection(value.__code__.co_varnames, value.__code__.co_names)
+        and not any(_own_name(n) for n in (*value.__code__.co_varnames, *value.__code__.co_names))
     )
+
+
+def _own_name(name: str) -> bool:
+    """Whether ``name`` is one the rewritten code uses (``_reply``, ``_a0``, ``_k1``...)."""
+    return name in _OWN_NAMES or (name[:2] in ("_a", "_k") and name[2:].isdigit())
 
 
 class _Function:
