@@ -21,6 +21,11 @@ def connected_clients(client: valkey.Valkey) -> int:
     return int(client.info("clients")["connected_clients"])
 
 
+def sentinel_links(client: valkey.Valkey) -> int:
+    """The connections sentinels hold to the server of ``client`` (named ``sentinel-...``)."""
+    return sum(1 for c in client.client_list() if str(c.get("name", "")).startswith("sentinel-"))
+
+
 def settles(count: Callable[[], Any], expected: Any) -> bool:
     """Whether ``count()`` comes back to ``expected``: a server counts a closed connection
     only once its event loop has seen the close, a moment after the client closed it. A
@@ -102,6 +107,12 @@ def test_sentinel_connections_close_with_their_loop(fresh_sentinel: EmbeddedSent
     master = valkey_sentinel.current_master_server().client()
     sentinel = valkey.Valkey(*valkey_sentinel.sentinels[0])
     try:
+        # A fresh topology is still linking: each other sentinel opens a link to this one,
+        # and each sentinel a command and a pub/sub link to the master, some after the
+        # topology is ready. Count from once they are all there.
+        others = len(valkey_sentinel.sentinels)
+        assert wait_until(lambda: sentinel_links(sentinel) == others - 1, timeout=15)
+        assert wait_until(lambda: sentinel_links(master) == 2 * others, timeout=15)
         before = (connected_clients(master), connected_clients(sentinel))
 
         async def job(n: int) -> Any:
