@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import pickle
 import zlib
+from typing import Any
 
 import pytest
 import valkey
@@ -93,6 +94,112 @@ async def test_corrupt_value_is_a_miss_and_a_warning(
         assert await cache.get_many(["bad", "good"]) == {"good": "ok"}
     warnings = [r.getMessage() for r in caplog.records if r.name == "valkey_cache"]
     assert any("test:1:bad" in m and "could not decode" in m for m in warnings)
+
+
+@pytest.mark.anyio
+async def test_corrupt_members_are_left_out_and_logged(
+    cache: EitherCache, raw_valkey: valkey.Valkey, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The collections decode their members in one loop; a member that cannot be read
+    makes the loop start again one by one: it is left out of a set, None in a list, and
+    logged, while the others are read."""
+    bad = b"\x80\x05garbage"
+    await cache.sadd("s", "a", "b")
+    raw_valkey.sadd("test:1:s", bad)
+    await cache.zadd("z", {"a": 1, "b": 3})
+    raw_valkey.zadd("test:1:z", {bad: 2})
+    await cache.hset("h", mapping={"a": 1, "c": 3})
+    raw_valkey.hset("test:1:h", "test:1:b", bad)
+    with caplog.at_level(logging.WARNING, logger="valkey_cache"):
+        assert await cache.smembers("s") == {"a", "b"}
+        assert await cache.zrange("z", 0, -1) == ["a", None, "b"]
+        assert await cache.zrange("z", 0, -1, withscores=True) == [("a", 1.0), (None, 2.0), ("b", 3.0)]
+        assert await cache.hmget("h", "a", "b", "c") == [1, None, 3]
+        assert await cache.hget("h", "b") is None
+    warnings = [r.getMessage() for r in caplog.records if r.name == "valkey_cache"]
+    assert sum("could not decode" in m for m in warnings) == 5
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_server_key_is_make_key_as_a_plain_str(kind: str, valkey_url: str) -> None:
+    """The commands make their keys with ``server_key``: what ``make_key`` makes, as a
+    plain ``str`` (the default key function's format written in for a ``str`` key)."""
+
+    class Text(str):
+        pass
+
+    for key_func in (None, lambda key, prefix, version: f"{version}/{prefix}/{key}"):
+        client = make_cache(kind, valkey_url, key_prefix="p", version=4, key_func=key_func).inner.client
+        made = client.make_key("made")
+        for key in ["k", "", 7, None, 2.5, Text("sub"), made, "é ü"]:
+            for version, prefix in ((None, None), (9, None), (0, "other")):
+                plain = client.server_key(key, version, prefix)
+                assert plain == client.make_key(key, version, prefix)
+                assert type(plain) is (CacheKey if key is made else str)
+        assert type(client.make_key("k")) is CacheKey
+        assert client.make_key(made, 8) is made
+        assert client.server_key(made, 8) is made
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_a_client_subclass_making_its_own_keys_is_asked_by_the_commands(
+    kind: str, valkey_url: str, raw_valkey: valkey.Valkey
+) -> None:
+    """A client written for django-valkey 0.4 that overrides ``make_key`` keeps making
+    every key the commands send, hash fields included."""
+    from valkey_cache.core.client import AsyncDefaultClient, DefaultClient
+
+    base = DefaultClient if kind == "sync" else AsyncDefaultClient
+
+    class Tenant(base):  # type: ignore[valid-type, misc]
+        def make_key(self, key: Any, version: Any = None, prefix: str | None = None) -> Any:
+            return super().make_key(f"t7-{key}", version, prefix)
+
+    cache = make_cache(kind, valkey_url, key_prefix="test", client_class=Tenant)
+    assert await cache.set("k", 1) is True
+    assert await cache.hset("h", "f", 2) == 1
+    assert raw_valkey.get("test:1:t7-k") == b"1"
+    assert raw_valkey.hget("test:1:t7-h", "test:1:t7-f") is not None
+    assert await cache.get("k") == 1
+    assert await cache.hget("h", "f") == 2
+    assert await cache.set_many({"m": 3}) == []
+    assert raw_valkey.get("test:1:t7-m") == b"3"
+    assert await cache.get_many(["k", "m"]) == {"k": 1, "m": 3}
+    assert await cache.make_key("k") == "test:1:t7-k"
+    assert await cache.delete_many(["k", "h", "m"]) == 3
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_a_client_subclass_with_its_own_codec_is_used_by_the_commands(
+    kind: str, valkey_url: str, raw_valkey: valkey.Valkey
+) -> None:
+    """``encode`` and ``decode`` overridden on a client (0.4's subclassing surface) are
+    what every command encodes values and members with, and decodes them with."""
+    from valkey_cache.core.client import AsyncDefaultClient, DefaultClient
+
+    base = DefaultClient if kind == "sync" else AsyncDefaultClient
+
+    class Marked(base):  # type: ignore[valid-type, misc]
+        def encode(self, value: Any) -> Any:
+            encoded = super().encode(value)
+            return b"X" + encoded if isinstance(encoded, bytes) else encoded
+
+        def decode(self, value: bytes) -> Any:
+            return super().decode(value[1:] if value[:1] == b"X" else value)
+
+    cache = make_cache(kind, valkey_url, key_prefix="marked", client_class=Marked)
+    assert await cache.set("k", {"a": 1}) is True
+    assert await cache.sadd("s", "m") == 1
+    assert await cache.set_many({"b": [2]}) == []
+    assert raw_valkey.get("marked:1:k")[:1] == raw_valkey.get("marked:1:b")[:1] == b"X"
+    assert all(m[:1] == b"X" for m in raw_valkey.smembers("marked:1:s"))
+    assert await cache.get("k") == {"a": 1}
+    assert await cache.get_many(["k", "b"]) == {"k": {"a": 1}, "b": [2]}
+    assert await cache.smembers("s") == {"m"}
+    await cache.delete_many(["k", "b", "s"])
 
 
 @pytest.mark.anyio

@@ -38,7 +38,7 @@ def cmd_msetnx(c: Any, data: Mapping[Any, Any], version: Any = None, client: Any
     """Set every key only if none exists (MSETNX); the keys must share a hash slot."""
     if not data:
         return False
-    mapping = {c.make_key(k, version=version): c.encode(v) for k, v in data.items()}
+    mapping = {c.server_key(k, version=version): c.encode(v) for k, v in data.items()}
     return bool((yield write("msetnx", next(iter(mapping)), mapping)))
 
 

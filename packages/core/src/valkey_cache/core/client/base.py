@@ -15,7 +15,7 @@ from ..codec import make_decoder, make_encoder
 from ..commands.protocol import MISS, CacheSettings
 from ..exceptions import ConfigurationError, DecompressionLimitExceeded, SerializerError
 from ..imports import build_component, resolve_class
-from ..keys import CacheKey, default_reverse_key, make_key, make_keys, make_pattern
+from ..keys import CacheKey, default_key_func, default_reverse_key, make_key, make_keys, make_pattern
 from ..options import bool_option, choice_option, int_option
 from ..pool import get_connection_factory
 from ..signing import SIGNING_OPTIONS, signing_serializer
@@ -107,6 +107,11 @@ def check_location(location: str) -> None:
             raise ConfigurationError("LOCATION", location, accepted)
 
 
+def _each_made(client: Any, keys: Iterable[Any], version: Any = None) -> list[Any]:
+    """``make_keys`` of a client with its own ``make_key``: that, key by key."""
+    return [client.make_key(key, version) for key in keys]
+
+
 class BaseClient(Generic[Backend]):
     """Connection handling and encoding; the commands come from a commands mixin.
 
@@ -154,6 +159,16 @@ class BaseClient(Generic[Backend]):
         )
         self._encode = make_encoder(self._serializer, self._compressor)
         self._decode = make_decoder(self._serializer, self._compressor)
+        cls = type(self)
+        #: What the commands encode and decode with: the codec's functions, specialised
+        #: for the serializer and compressor (a call costs no method frame), or the
+        #: subclass's own ``encode``/``decode`` when it has them.
+        self.encoder: Callable[[Any], bytes | int | float] = (
+            self._encode if cls.encode is BaseClient.encode else self.encode
+        )
+        self.decoder: Callable[[bytes], Any] = (
+            self._decode if cls.decode is BaseClient.decode else self.decode
+        )
         self._default_marker = getattr(backend, "DEFAULT_TIMEOUT_MARKER", DEFAULT_TIMEOUT)
         self.connection_factory = get_connection_factory(self.connection_factory_path(), options)
         check_locations = getattr(self.connection_factory, "check_locations", None)
@@ -193,30 +208,49 @@ class BaseClient(Generic[Backend]):
                 return random.choice(untried)
         return random.randint(1, count - 1)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # A subclass written for django-valkey 0.4 changes keys by overriding make_key:
+        # the commands, which ask server_key and make_keys, then ask it.
+        if "make_key" in cls.__dict__:
+            if "server_key" not in cls.__dict__:
+                cls.server_key = cls.make_key  # type: ignore[method-assign]
+            if "make_keys" not in cls.__dict__:
+                cls.make_keys = _each_made  # type: ignore[method-assign, assignment]
+
     def make_key(self, key: Any, version: Any = None, prefix: str | None = None) -> Any:
         """The stored key: ``key`` through the key function, with the prefix and version.
 
-        ``keys.make_key``'s rule, inlined: this runs once per key of every command.
+        A :class:`CacheKey`, which no later call makes again; one given is returned as is.
         """
         if isinstance(key, CacheKey):
             return key
+        return CacheKey(BaseClient.server_key(self, key, version, prefix))
+
+    def server_key(self, key: Any, version: Any = None, prefix: str | None = None) -> str:
+        """:meth:`make_key` as a plain ``str``: what the commands send.
+
+        Their keys go to the server and into log lines, never back through a key
+        function, and wrapping each in :class:`CacheKey` costs about as much as making it.
+        This runs once per key of every command: the default key function's format is
+        written in for a ``str`` key.
+        """
         backend = self._backend
         key_func = backend.key_func
+        if type(key) is str and key_func is default_key_func:
+            return (
+                f"{backend.key_prefix if prefix is None else prefix}:"
+                f"{backend.version if version is None else version}:{key}"
+            )
+        if isinstance(key, CacheKey):
+            return key
+        version = backend.version if version is None else version
+        prefix = backend.key_prefix if prefix is None else prefix
         try:
-            return CacheKey(
-                key_func(
-                    key,
-                    backend.key_prefix if prefix is None else prefix,
-                    backend.version if version is None else version,
-                )
-            )
+            made = key_func(key, prefix, version)
         except TypeError:
-            return make_key(
-                key,
-                key_func,
-                backend.version if version is None else version,
-                backend.key_prefix if prefix is None else prefix,
-            )
+            return make_key(key, key_func, version, prefix)  # raises, naming the key
+        return made if type(made) is str else CacheKey(made)
 
     def make_keys(self, keys: Iterable[Any], version: Any = None) -> list[Any]:
         """``make_key`` for a batch, reading the owner's settings once."""
@@ -245,7 +279,7 @@ class BaseClient(Generic[Backend]):
         key and the value's type, the serializer's own error as ``__cause__``.
         """
         try:
-            return self._encode(value if stored is MISS else stored)
+            return self.encoder(value if stored is MISS else stored)
         except Exception as exc:
             raise SerializerError(
                 f"cannot store the value of {key!r}: {type(self._serializer).__name__} cannot encode"
@@ -256,16 +290,11 @@ class BaseClient(Generic[Backend]):
         """:meth:`encode_value` of each ``(key, value)`` of ``data``, in order: one loop of
         the encoder; only when a value fails are they encoded again one by one, so that the
         error names the key."""
-        encode = self._encode
+        encode = self.encoder
         try:
             return [encode(value) for value in data.values()]
         except Exception:
             return [self.encode_value(key, value) for key, value in data.items()]
-
-    @property
-    def decoder(self) -> Callable[[bytes], Any]:
-        """The function behind :meth:`decode`, for a loop over many values."""
-        return self._decode
 
     def decode(self, value: bytes) -> Any:
         """A stored value read back; raises if it cannot be (see :meth:`decode_or_miss`)."""
@@ -274,7 +303,7 @@ class BaseClient(Generic[Backend]):
     def decode_or_miss(self, value: bytes, key: Any = None) -> Any:
         """Decode, or log a warning and return ``MISS`` for a value that cannot be read."""
         try:
-            return self._decode(value)
+            return self.decoder(value)
         except DecompressionLimitExceeded as exc:
             logger.warning(
                 "valkey-cache: the value of %r decompresses to more than MAX_DECOMPRESSED_SIZE=%d "
@@ -300,7 +329,7 @@ class BaseClient(Generic[Backend]):
         if raw is None:
             return default
         try:
-            return self._decode(raw)
+            return self.decoder(raw)
         except Exception:
             value = self.decode_or_miss(raw, key)  # logs why; a miss unless it now reads
         return default if value is MISS else value

@@ -55,7 +55,7 @@ class ClusterPlacement(DistributedClient[Backend]):
 
     def keyslot(self, key: Any, version: Any = None) -> int:
         """The hash slot of the made ``key``."""
-        return slot_of(self.make_key(key, version=version))
+        return slot_of(self.server_key(key, version=version))
 
 
 class ClusterNodeView:

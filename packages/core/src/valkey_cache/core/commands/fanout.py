@@ -97,7 +97,7 @@ def cmd_set_many(
     if not data:
         return []
     ms = c.expiry_ms(timeout)
-    originals = {c.make_key(k, version): k for k in data}
+    originals = {c.server_key(k, version): k for k in data}
     if ms is not None and ms <= 0:
         yield from _delete(c, list(originals), "set_many")
         return []
@@ -127,7 +127,7 @@ def cmd_mset(
     else each key is SET with its expiry in one step (cluster: no transactions)."""
     if not data:
         return None
-    values = {c.make_key(k, version): c.encode_value(k, v) for k, v in data.items()}
+    values = {c.server_key(k, version): c.encode_value(k, v) for k, v in data.items()}
     ms = None if timeout is None else c.expiry_ms(timeout)
     if ms is not None and ms <= 0:
         yield from _delete(c, list(values), "mset")
@@ -173,8 +173,8 @@ def cmd_incr_version(
     """RENAME when both versions share a place; else DUMP, RESTORE (TTL kept) and delete."""
     if version is None:
         version = c.settings.version
-    old = c.make_key(key, version)
-    new = c.make_key(c.original_key(key), version=version + delta)
+    old = c.server_key(key, version)
+    new = c.server_key(c.original_key(key), version=version + delta)
     if c.same_place(old, new):
         return (yield from run(standard.cmd_incr_version(c, key, delta, version, client)))
     payload, left = yield pipeline([read("dump", old, old), read("pttl", old, old)], write=False, route=old)
@@ -363,8 +363,8 @@ def _set_algebra(c: Client, command: str, keys: tuple[Any, ...], version: Any) -
 def _set_store(
     c: Client, command: str, dest: Any, keys: tuple[Any, ...], dest_version: Any, keys_version: Any
 ) -> Logic[int]:
-    ndest = c.make_key(dest, version=dest_version)
-    nkeys = [c.make_key(k, version=keys_version) for k in keys]
+    ndest = c.server_key(dest, version=dest_version)
+    nkeys = [c.server_key(k, version=keys_version) for k in keys]
     if not nkeys or c.same_place(ndest, *nkeys):
         return (yield from run(standard._set_store(c, command, dest, keys, dest_version, keys_version)))
     members = _combine(command, (yield from _raw_sets(c, nkeys)))
@@ -417,8 +417,8 @@ def cmd_smove(
     client: Any = None,
 ) -> Logic[bool]:
     """SMOVE; across servers, SREM then SADD (not atomic)."""
-    nsource = c.make_key(source, version)
-    ndest = c.make_key(destination, version)
+    nsource = c.server_key(source, version)
+    ndest = c.server_key(destination, version)
     if c.same_place(nsource, ndest):
         return (yield from run(standard.cmd_smove(c, source, destination, member, version, client)))
     encoded = c.encode(member)

@@ -92,7 +92,7 @@ def cmd_set(
     ms = c.expiry_ms(timeout)
     if ms is None or ms <= 0:
         return (yield from run(standard.cmd_set(c, key, value, timeout, version, client, nx, xx)))
-    nkey = c.make_key(key, version)
+    nkey = c.server_key(key, version)
     packed = c.encode_value(key, value, pack(c, value, _expiry(ms)))
     stored = yield write("set", nkey, nkey, packed, px=ms + c._herd_timeout * 1000, nx=nx, xx=xx)
     return standard.set_result(stored, nx)
@@ -106,7 +106,7 @@ def cmd_add(
 
 def cmd_get(c: Client, key: Any, default: Any = None, version: Any = None, client: Any = None) -> Logic[Any]:
     """The value; ``default`` when missing, or stale and this caller should refresh it."""
-    nkey = c.make_key(key, version)
+    nkey = c.server_key(key, version)
     raw = yield read("get", nkey, nkey)
     if raw is None:
         return default
@@ -180,7 +180,7 @@ def cmd_get_or_set(
     A missing key is added (a value another caller added first wins); a stale one this
     caller was picked to refresh is overwritten.
     """
-    nkey = c.make_key(key, version)
+    nkey = c.server_key(key, version)
     raw = yield read("get", nkey, nkey)
     value = MISS if raw is None else (yield from _fresh(c, nkey, raw))
     if value is not MISS:
@@ -204,7 +204,7 @@ def cmd_incr(
 ) -> Logic[Any]:
     """A packed number is unpacked, added to and swapped back (its expiry kept); a plain
     one is incremented by the server as usual."""
-    nkey = c.make_key(key, version)
+    nkey = c.server_key(key, version)
     for _ in range(SWAP_ATTEMPTS):
         raw = yield write("get", nkey, nkey)
         value, expiry = _read(c, nkey, raw)
@@ -227,7 +227,7 @@ def cmd_decr(c: Client, key: Any, delta: int = 1, version: Any = None, client: A
 def _retime(c: Client, key: Any, ms: int | None, version: Any, plain: Step[bool]) -> Logic[bool]:
     """Give a packed value a new lifetime (``ms`` None: forever, unpacked); a key that is
     missing or not packed is left to ``plain``, the ``standard`` command."""
-    nkey = c.make_key(key, version)
+    nkey = c.server_key(key, version)
     for _ in range(SWAP_ATTEMPTS):
         raw = yield write("get", nkey, nkey)
         value, expiry = _read(c, nkey, raw)

@@ -59,7 +59,7 @@ def cmd_set(
 ) -> Op[bool | None]:
     """Store ``value``; True when stored. ``nx``: only if absent (None, as in django-valkey
     0.4, when it was there); ``xx``: only if present (False when it was not)."""
-    nkey = c.make_key(key, version)
+    nkey = c.server_key(key, version)
     ms = c.expiry_ms(timeout)
     if ms is not None and ms <= 0:
         if nx:
@@ -101,7 +101,7 @@ def cmd_add(
 ) -> Op[bool]:
     """Store only if the key is absent; False when it was already there."""
     # cmd_set's nx path, with False (not None) when the key was there.
-    nkey = c.make_key(key, version)
+    nkey = c.server_key(key, version)
     ms = c.expiry_ms(timeout)
     if ms is not None and ms <= 0:
         return read("exists", nkey, nkey).then(_absent)
@@ -112,7 +112,7 @@ def cmd_get(
     c: CommandClient, key: Any, default: Any = None, version: Any = None, client: Any = None
 ) -> Op[Any]:
     """The value of ``key``; ``default`` when it is missing (or cannot be read)."""
-    nkey = c.make_key(key, version)
+    nkey = c.server_key(key, version)
     return read("get", nkey, nkey).then(c.value_or_default, nkey, default)
 
 
@@ -189,7 +189,7 @@ def cmd_mset(
     """Atomic MSET; with a timeout, MSET and the expiries run in one MULTI/EXEC."""
     if not data:
         return _nothing(_none)
-    nkeys = [c.make_key(k, version) for k in data]
+    nkeys = [c.server_key(k, version) for k in data]
     mapping = dict(zip(nkeys, c.encode_values(data)))
     ms = None if timeout is None else c.expiry_ms(timeout)
     if ms is None:
@@ -208,7 +208,7 @@ def cmd_delete(
     c: CommandClient, key: Any, version: Any = None, prefix: str | None = None, client: Any = None
 ) -> Op[bool]:
     """Delete ``key``; True when it existed."""
-    nkey = c.make_key(key, version=version, prefix=prefix)
+    nkey = c.server_key(key, version, prefix)
     return write(c.delete_command, nkey, nkey).then(truthy)
 
 
@@ -267,7 +267,7 @@ def _clear_prefix(c: CommandClient) -> Logic[bool]:
 
 def cmd_has_key(c: CommandClient, key: Any, version: Any = None, client: Any = None) -> Op[bool]:
     """Whether ``key`` exists."""
-    nkey = c.make_key(key, version)
+    nkey = c.server_key(key, version)
     return read("exists", nkey, nkey).then(_is_one)
 
 
@@ -288,7 +288,7 @@ def cmd_incr(
     Values or results beyond 64 bits, and floats, are read, added in Python and written
     back with their TTL kept.
     """
-    nkey = c.make_key(key, version)
+    nkey = c.server_key(key, version)
     if ignore_key_check:
         return (
             write("incrby", nkey, nkey, delta)
@@ -322,7 +322,7 @@ def _incr_in_python(
     else:
         current = c.decode(raw)
     value = current + delta
-    yield write("set", nkey, nkey, c.encode(value), keepttl=True)
+    yield write("set", nkey, nkey, c.encoder(value), keepttl=True)
     return value
 
 
@@ -337,8 +337,8 @@ def cmd_incr_version(
     """Move the value (with its TTL, whatever it is, None included) to version + delta."""
     if version is None:
         version = c.settings.version
-    old = c.make_key(key, version)
-    new = c.make_key(c.original_key(key), version=version + delta)
+    old = c.server_key(key, version)
+    new = c.server_key(c.original_key(key), version=version + delta)
     return write("rename", old, old, new).then(_moved, version + delta).on_error(_missing, key)
 
 
@@ -369,7 +369,7 @@ def cmd_touch(
     client: Any = None,
 ) -> Op[bool]:
     """Give the key a new timeout; True when the key exists."""
-    nkey = c.make_key(key, version)
+    nkey = c.server_key(key, version)
     ms = c.expiry_ms(timeout)
     if ms is None:
         return pipeline([read("exists", nkey, nkey), write("persist", nkey, nkey)], route=nkey).then(_first)
@@ -386,18 +386,18 @@ def _left(left: Any) -> int | None:
 
 def cmd_ttl(c: CommandClient, key: Any, version: Any = None, client: Any = None) -> Op[int | None]:
     """Seconds left; None when the key never expires; 0 when it does not exist."""
-    nkey = c.make_key(key, version)
+    nkey = c.server_key(key, version)
     return read("ttl", nkey, nkey).then(_left)
 
 
 def cmd_pttl(c: CommandClient, key: Any, version: Any = None, client: Any = None) -> Op[int | None]:
     """Milliseconds left; None when the key never expires; 0 when it does not exist."""
-    nkey = c.make_key(key, version)
+    nkey = c.server_key(key, version)
     return read("pttl", nkey, nkey).then(_left)
 
 
 def _expire(c: CommandClient, command: str, key: Any, when: Any, version: Any) -> Op[bool]:
-    nkey = c.make_key(key, version)
+    nkey = c.server_key(key, version)
     return write(command, nkey, nkey, when).then(truthy)
 
 
@@ -431,7 +431,7 @@ def cmd_pexpire_at(
 
 def cmd_persist(c: CommandClient, key: Any, version: Any = None, client: Any = None) -> Op[bool]:
     """Remove the key's expiry; True when it had one."""
-    nkey = c.make_key(key, version)
+    nkey = c.server_key(key, version)
     return write("persist", nkey, nkey).then(truthy)
 
 
@@ -488,7 +488,7 @@ def cmd_get_lock(
     thread_local: bool = True,
 ) -> Op[Any]:
     """valkey-py's Lock on the made key; release checks the token, so it never frees another's."""
-    nkey = c.make_key(key, version)
+    nkey = c.server_key(key, version)
     return local(
         "lock",
         nkey,
@@ -507,11 +507,21 @@ def cmd_get_lock(
 
 
 def _decoded_set(c: CommandClient, raws: Iterable[bytes]) -> set[Any]:
-    return {v for v in (c.decode_or_miss(r) for r in raws) if v is not MISS}
+    raws = raws if isinstance(raws, (list, set)) else list(raws)
+    decode = c.decoder
+    try:  # one loop of the decoder; only when a value fails, again one by one to log it
+        return set(map(decode, raws))
+    except Exception:
+        return {v for v in (c.decode_or_miss(r) for r in raws) if v is not MISS}
 
 
 def _decoded_list(c: CommandClient, raws: Iterable[bytes | None]) -> list[Any]:
-    return [None if r is None else _none_if_miss(c.decode_or_miss(r)) for r in raws]
+    raws = raws if isinstance(raws, list) else list(raws)
+    decode = c.decoder
+    try:  # as in _decoded_set
+        return [None if r is None else decode(r) for r in raws]
+    except Exception:
+        return [None if r is None else _none_if_miss(c.decode_or_miss(r)) for r in raws]
 
 
 def _none_if_miss(value: Any) -> Any:
@@ -527,23 +537,23 @@ def _as_list(raws: Iterable[bytes | None] | None, c: CommandClient) -> list[Any]
 
 
 def _as_member(raw: bytes | None, c: CommandClient, key: Any = None) -> Any:
-    return None if raw is None else _none_if_miss(c.decode_or_miss(raw, key))
+    return c.value_or_default(raw, key, None)
 
 
 def cmd_sadd(c: CommandClient, key: Any, *values: Any, version: Any = None, client: Any = None) -> Op[int]:
     """Add members to the set; how many were new."""
-    nkey = c.make_key(key, version)
-    return write("sadd", nkey, nkey, *[c.encode(v) for v in values])
+    nkey = c.server_key(key, version)
+    return write("sadd", nkey, nkey, *map(c.encoder, values))
 
 
 def cmd_scard(c: CommandClient, key: Any, version: Any = None, client: Any = None) -> Op[int]:
     """How many members the set has."""
-    nkey = c.make_key(key, version)
+    nkey = c.server_key(key, version)
     return read("scard", nkey, nkey)
 
 
 def _set_algebra(c: CommandClient, command: str, keys: tuple[Any, ...], version: Any) -> Op[set[Any]]:
-    nkeys = [c.make_key(k, version) for k in keys]
+    nkeys = [c.server_key(k, version) for k in keys]
     return read(command, nkeys[0] if nkeys else None, *nkeys).then(_as_set, c)
 
 
@@ -555,8 +565,8 @@ def _set_store(
     dest_version: Any,
     keys_version: Any,
 ) -> Op[int]:
-    ndest = c.make_key(dest, version=dest_version)
-    nkeys = [c.make_key(k, version=keys_version) for k in keys]
+    ndest = c.server_key(dest, version=dest_version)
+    nkeys = [c.server_key(k, version=keys_version) for k in keys]
     return write(command, ndest, ndest, *nkeys)
 
 
@@ -605,8 +615,8 @@ def cmd_smismember(
     c: CommandClient, key: Any, *members: Any, version: Any = None, client: Any = None
 ) -> Op[list[bool]]:
     """For each member, whether the set has it."""
-    nkey = c.make_key(key, version)
-    return read("smismember", nkey, nkey, [c.encode(m) for m in members]).then(_flags)
+    nkey = c.server_key(key, version)
+    return read("smismember", nkey, nkey, list(map(c.encoder, members))).then(_flags)
 
 
 def _flags(flags: Iterable[Any]) -> list[bool]:
@@ -617,13 +627,13 @@ def cmd_sismember(
     c: CommandClient, key: Any, member: Any, version: Any = None, client: Any = None
 ) -> Op[bool]:
     """Whether the set has ``member``."""
-    nkey = c.make_key(key, version)
-    return read("sismember", nkey, nkey, c.encode(member)).then(truthy)
+    nkey = c.server_key(key, version)
+    return read("sismember", nkey, nkey, c.encoder(member)).then(truthy)
 
 
 def cmd_smembers(c: CommandClient, key: Any, version: Any = None, client: Any = None) -> Op[set[Any]]:
     """Every member of the set."""
-    nkey = c.make_key(key, version)
+    nkey = c.server_key(key, version)
     return read("smembers", nkey, nkey).then(_as_set, c)
 
 
@@ -636,16 +646,16 @@ def cmd_smove(
     client: Any = None,
 ) -> Op[bool]:
     """Move ``member`` from one set to another; True when it was in ``source``."""
-    nsource = c.make_key(source, version)
-    ndest = c.make_key(destination, version)
-    return write("smove", nsource, nsource, ndest, c.encode(member)).then(truthy)
+    nsource = c.server_key(source, version)
+    ndest = c.server_key(destination, version)
+    return write("smove", nsource, nsource, ndest, c.encoder(member)).then(truthy)
 
 
 def cmd_spop(
     c: CommandClient, key: Any, count: int | None = None, version: Any = None, client: Any = None
 ) -> Op[Any]:
     """One member (or None) without ``count``; a set of members with it."""
-    nkey = c.make_key(key, version)
+    nkey = c.server_key(key, version)
     return write("spop", nkey, nkey, count).then(_as_member if count is None else _as_set, c)
 
 
@@ -653,14 +663,14 @@ def cmd_srandmember(
     c: CommandClient, key: Any, count: int | None = None, version: Any = None, client: Any = None
 ) -> Op[Any]:
     """One member (or None) without ``count``; a list of members with it."""
-    nkey = c.make_key(key, version)
+    nkey = c.server_key(key, version)
     return read("srandmember", nkey, nkey, count).then(_as_member if count is None else _as_list, c)
 
 
 def cmd_srem(c: CommandClient, key: Any, *members: Any, version: Any = None, client: Any = None) -> Op[int]:
     """Remove members from the set; how many were there."""
-    nkey = c.make_key(key, version)
-    return write("srem", nkey, nkey, *[c.encode(m) for m in members])
+    nkey = c.server_key(key, version)
+    return write("srem", nkey, nkey, *map(c.encoder, members))
 
 
 def cmd_sscan(
@@ -673,7 +683,7 @@ def cmd_sscan(
 ) -> Logic[set[Any]]:
     """All members, by SSCAN; ``match``, a member value, keeps only that member."""
     members: set[Any] = set()
-    nkey = c.make_key(key, version)
+    nkey = c.server_key(key, version)
     pattern = _member_pattern(c, match)
     cursor = 0
     while True:
@@ -694,7 +704,7 @@ def _member_pattern(c: CommandClient, match: Any) -> Any:
         raise ValueError(
             "sscan's match is not supported with a COMPRESSOR: compressed members cannot be matched"
         )
-    return c.encode(match)
+    return c.encoder(match)
 
 
 def cmd_sscan_iter(
@@ -706,7 +716,7 @@ def cmd_sscan_iter(
     client: Any = None,
 ) -> Logic[None]:
     """Each member, by SSCAN; ``match``, a member value, keeps only that member."""
-    nkey = c.make_key(key, version)
+    nkey = c.server_key(key, version)
     pattern = _member_pattern(c, match)
     cursor = 0
     while True:
@@ -732,32 +742,34 @@ def cmd_hset(
     client: Any = None,
 ) -> Op[int]:
     """Set one field, a mapping and/or items; returns how many fields were added."""
-    nname = c.make_key(name, version)
+    nname = c.server_key(name, version)
+    if key is not None and not mapping and not items:
+        return write("hset", nname, nname, c.server_key(key, version), c.encoder(value))
     pairs: list[Any] = []
     if key is not None:
-        pairs += [c.make_key(key, version), c.encode(value)]
+        pairs += [c.server_key(key, version), c.encoder(value)]
     for field, field_value in list((mapping or {}).items()) + list(items or []):
-        pairs += [c.make_key(field, version), c.encode(field_value)]
+        pairs += [c.server_key(field, version), c.encoder(field_value)]
     return write("hset", nname, nname, items=pairs)
 
 
 def cmd_hget(c: CommandClient, name: Any, key: Any, version: Any = None, client: Any = None) -> Op[Any]:
     """The value of field ``key`` of the hash, or None."""
-    nname = c.make_key(name, version)
-    return read("hget", nname, nname, c.make_key(key, version)).then(_as_member, c, nname)
+    nname = c.server_key(name, version)
+    return read("hget", nname, nname, c.server_key(key, version)).then(c.value_or_default, nname, None)
 
 
 def cmd_hmget(
     c: CommandClient, name: Any, *keys: Any, version: Any = None, client: Any = None
 ) -> Op[list[Any]]:
     """The values of the fields ``keys`` (None for a missing one), in order."""
-    nname = c.make_key(name, version)
-    return read("hmget", nname, nname, [c.make_key(k, version) for k in keys]).then(_as_list, c)
+    nname = c.server_key(name, version)
+    return read("hmget", nname, nname, [c.server_key(k, version) for k in keys]).then(_as_list, c)
 
 
 def cmd_hgetall(c: CommandClient, name: Any, version: Any = None, client: Any = None) -> Op[dict[Any, Any]]:
     """Every field of the hash and its value."""
-    nname = c.make_key(name, version)
+    nname = c.server_key(name, version)
     return read("hgetall", nname, nname).then(_fields, c, nname)
 
 
@@ -772,19 +784,19 @@ def _fields(raw: Mapping[bytes, bytes], c: CommandClient, nname: Any) -> dict[An
 
 def cmd_hdel(c: CommandClient, name: Any, *keys: Any, version: Any = None, client: Any = None) -> Op[int]:
     """Delete fields of the hash; how many existed."""
-    nname = c.make_key(name, version)
-    return write("hdel", nname, nname, *[c.make_key(k, version) for k in keys])
+    nname = c.server_key(name, version)
+    return write("hdel", nname, nname, *[c.server_key(k, version) for k in keys])
 
 
 def cmd_hlen(c: CommandClient, name: Any, version: Any = None, client: Any = None) -> Op[int]:
     """How many fields the hash has."""
-    nname = c.make_key(name, version)
+    nname = c.server_key(name, version)
     return read("hlen", nname, nname)
 
 
 def cmd_hkeys(c: CommandClient, name: Any, version: Any = None, client: Any = None) -> Op[list[Any]]:
     """The field names of the hash."""
-    nname = c.make_key(name, version)
+    nname = c.server_key(name, version)
     return read("hkeys", nname, nname).then(_field_names, c)
 
 
@@ -794,8 +806,8 @@ def _field_names(fields: Iterable[bytes], c: CommandClient) -> list[Any]:
 
 def cmd_hexists(c: CommandClient, name: Any, key: Any, version: Any = None, client: Any = None) -> Op[bool]:
     """Whether the hash has field ``key``."""
-    nname = c.make_key(name, version)
-    return read("hexists", nname, nname, c.make_key(key, version)).then(truthy)
+    nname = c.server_key(name, version)
+    return read("hexists", nname, nname, c.server_key(key, version)).then(truthy)
 
 
 # -- sorted sets -----------------------------------------------------------------------
@@ -803,9 +815,14 @@ def cmd_hexists(c: CommandClient, name: Any, key: Any, version: Any = None, clie
 
 
 def _members(raws: list[Any] | None, c: CommandClient, withscores: bool) -> list[Any]:
-    if withscores:
-        return [(_none_if_miss(c.decode_or_miss(m)), s) for m, s in raws or []]
-    return _decoded_list(c, raws or [])
+    raws = raws or []
+    decode = c.decoder
+    try:  # as in _decoded_set
+        return [(decode(m), s) for m, s in raws] if withscores else list(map(decode, raws))
+    except Exception:
+        if withscores:
+            return [(_none_if_miss(c.decode_or_miss(m)), s) for m, s in raws]
+        return _decoded_list(c, raws)
 
 
 def cmd_zadd(
@@ -822,14 +839,14 @@ def cmd_zadd(
     client: Any = None,
 ) -> Op[Any]:
     """Add members with their scores; how many were added (the new score with ``incr``)."""
-    nname = c.make_key(name, version)
-    encoded = {c.encode(m): s for m, s in mapping.items()}
+    nname = c.server_key(name, version)
+    encoded = {c.encoder(m): s for m, s in mapping.items()}
     return write("zadd", nname, nname, encoded, nx=nx, xx=xx, ch=ch, incr=incr, gt=gt, lt=lt)
 
 
 def cmd_zcard(c: CommandClient, name: Any, version: Any = None, client: Any = None) -> Op[int]:
     """How many members the sorted set has."""
-    nname = c.make_key(name, version)
+    nname = c.server_key(name, version)
     return read("zcard", nname, nname)
 
 
@@ -837,7 +854,7 @@ def cmd_zcount(
     c: CommandClient, name: Any, min: Any, max: Any, version: Any = None, client: Any = None
 ) -> Op[int]:
     """How many members score between ``min`` and ``max``."""
-    nname = c.make_key(name, version)
+    nname = c.server_key(name, version)
     return read("zcount", nname, nname, min, max)
 
 
@@ -850,8 +867,8 @@ def cmd_zincrby(
     client: Any = None,
 ) -> Op[float]:
     """Add ``amount`` to the score of ``value``; the new score."""
-    nname = c.make_key(name, version)
-    return write("zincrby", nname, nname, amount, c.encode(value))
+    nname = c.server_key(name, version)
+    return write("zincrby", nname, nname, amount, c.encoder(value))
 
 
 def _popped(raws: list[Any] | None, c: CommandClient, count: int | None) -> Any:
@@ -865,7 +882,7 @@ def cmd_zpopmax(
     c: CommandClient, name: Any, count: int | None = None, version: Any = None, client: Any = None
 ) -> Op[Any]:
     """``(member, score)`` (or None) without ``count``; a list of them with it."""
-    nname = c.make_key(name, version)
+    nname = c.server_key(name, version)
     return write("zpopmax", nname, nname, count).then(_popped, c, count)
 
 
@@ -873,15 +890,8 @@ def cmd_zpopmin(
     c: CommandClient, name: Any, count: int | None = None, version: Any = None, client: Any = None
 ) -> Op[Any]:
     """``(member, score)`` (or None) without ``count``; a list of them with it."""
-    nname = c.make_key(name, version)
+    nname = c.server_key(name, version)
     return write("zpopmin", nname, nname, count).then(_popped, c, count)
-
-
-def _zrange(
-    c: CommandClient, command: str, name: Any, version: Any, *args: Any, **kwargs: Any
-) -> Op[list[Any]]:
-    nname = c.make_key(name, version)
-    return read(command, nname, nname, *args, **kwargs).then(_members, c, kwargs["withscores"])
 
 
 def cmd_zrange(
@@ -896,17 +906,10 @@ def cmd_zrange(
     client: Any = None,
 ) -> Op[list[Any]]:
     """Members from rank ``start`` to ``end`` (with their scores with ``withscores``)."""
-    return _zrange(
-        c,
-        "zrange",
-        name,
-        version,
-        start,
-        end,
-        desc=desc,
-        withscores=withscores,
-        score_cast_func=score_cast_func,
-    )
+    nname = c.server_key(name, version)
+    return read(
+        "zrange", nname, nname, start, end, desc=desc, withscores=withscores, score_cast_func=score_cast_func
+    ).then(_members, c, withscores)
 
 
 def cmd_zrevrange(
@@ -920,9 +923,10 @@ def cmd_zrevrange(
     client: Any = None,
 ) -> Op[list[Any]]:
     """``zrange`` from the highest score down."""
-    return _zrange(
-        c, "zrevrange", name, version, start, end, withscores=withscores, score_cast_func=score_cast_func
-    )
+    nname = c.server_key(name, version)
+    return read(
+        "zrevrange", nname, nname, start, end, withscores=withscores, score_cast_func=score_cast_func
+    ).then(_members, c, withscores)
 
 
 def cmd_zrangebyscore(
@@ -938,10 +942,11 @@ def cmd_zrangebyscore(
     client: Any = None,
 ) -> Op[list[Any]]:
     """Members scoring from ``min`` to ``max`` (a page of them with ``start`` and ``num``)."""
-    return _zrange(
-        c, "zrangebyscore", name, version, min, max, start=start, num=num, withscores=withscores,
+    nname = c.server_key(name, version)
+    return read(
+        "zrangebyscore", nname, nname, min, max, start=start, num=num, withscores=withscores,
         score_cast_func=score_cast_func,
-    )  # fmt: skip
+    ).then(_members, c, withscores)  # fmt: skip
 
 
 def cmd_zrevrangebyscore(
@@ -957,10 +962,11 @@ def cmd_zrevrangebyscore(
     client: Any = None,
 ) -> Op[list[Any]]:
     """``zrangebyscore`` from ``max`` down to ``min``."""
-    return _zrange(
-        c, "zrevrangebyscore", name, version, max, min, start=start, num=num, withscores=withscores,
+    nname = c.server_key(name, version)
+    return read(
+        "zrevrangebyscore", nname, nname, max, min, start=start, num=num, withscores=withscores,
         score_cast_func=score_cast_func,
-    )  # fmt: skip
+    ).then(_members, c, withscores)  # fmt: skip
 
 
 def cmd_zrank(
@@ -972,16 +978,16 @@ def cmd_zrank(
     client: Any = None,
 ) -> Op[Any]:
     """The rank of ``value`` from the lowest score (with its score with ``withscore``)."""
-    nname = c.make_key(name, version)
+    nname = c.server_key(name, version)
     if withscore:
-        return read("zrank", nname, nname, c.encode(value), withscore=True)
-    return read("zrank", nname, nname, c.encode(value))
+        return read("zrank", nname, nname, c.encoder(value), withscore=True)
+    return read("zrank", nname, nname, c.encoder(value))
 
 
 def cmd_zrem(c: CommandClient, name: Any, *values: Any, version: Any = None, client: Any = None) -> Op[int]:
     """Remove members; how many were there."""
-    nname = c.make_key(name, version)
-    return write("zrem", nname, nname, *[c.encode(v) for v in values])
+    nname = c.server_key(name, version)
+    return write("zrem", nname, nname, *map(c.encoder, values))
 
 
 def cmd_zremrangebyscore(
@@ -993,14 +999,14 @@ def cmd_zremrangebyscore(
     client: Any = None,
 ) -> Op[int]:
     """Remove the members scoring from ``min`` to ``max``; how many."""
-    nname = c.make_key(name, version)
+    nname = c.server_key(name, version)
     return write("zremrangebyscore", nname, nname, min, max)
 
 
 def cmd_zscore(c: CommandClient, name: Any, value: Any, version: Any = None, client: Any = None) -> Op[Any]:
     """The score of ``value``, or None."""
-    nname = c.make_key(name, version)
-    return read("zscore", nname, nname, c.encode(value))
+    nname = c.server_key(name, version)
+    return read("zscore", nname, nname, c.encoder(value))
 
 
 # -- Django's contract -------------------------------------------------------------------

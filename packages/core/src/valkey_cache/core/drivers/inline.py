@@ -30,6 +30,7 @@ import copy
 import inspect
 import textwrap
 from collections.abc import Callable
+from threading import get_ident
 from typing import Any
 
 from ..commands import ops
@@ -38,7 +39,9 @@ from ..commands.declare import Command, define_function, describe, parameter_sou
 #: The ``client`` argument of django-valkey (a fixed connection), when a command has one.
 _FIXED = "client"
 #: The names the rewritten code uses (a function using one is not rewritten).
-_OWN_NAMES = frozenset({"_conn", "_clients", "_reply", "_exc", "_run", "_after_error", "_fixed"})
+_OWN_NAMES = frozenset(
+    {"_conn", "_clients", "_reply", "_exc", "_run", "_after_error", "_fixed", "_last", "_thread"}
+)
 #: How deep ``return helper(...)`` is followed.
 _DEPTH = 3
 
@@ -173,7 +176,16 @@ class _Shape:
             if not isinstance(then.args[0], ast.Name | ast.Attribute):
                 finish = f"({finish})"
             result = f"{finish}({', '.join([result, *map(ast.unparse, then.args[1:])])})"
-        clients = f"{client}._clients_by_loop.get()" if fn.is_async else f"{client}._clients"
+        if fn.is_async:
+            # LoopLocal.get's first test, written in: the loop answered last, when it is
+            # running in this thread, is the running loop.
+            loops = f"{client}._clients_by_loop"
+            clients = (
+                f"_last[1] if (_last := {loops}._last) is not None and _last[0]._thread_id == _thread()"
+                f" else {loops}.get()"
+            )
+        else:
+            clients = f"{client}._clients"
         body = "\n".join(
             [
                 *lines,
@@ -306,7 +318,7 @@ def _rewrite(
     source = f"{kind} {name}(self{', ' if params else ''}{params}):\n" + textwrap.indent(
         rebind + ast.unparse(module), "    "
     )
-    namespace = {**function.__globals__, **helpers.scope, **helpers.made, **defaults}
+    namespace = {**function.__globals__, **helpers.scope, **helpers.made, **defaults, "_thread": get_ident}
     return define_function(name, source + "\n", namespace, kind=f"{kind} (inlined)")
 
 

@@ -208,7 +208,7 @@ def plain_get(declaration: Command[Any, Any], is_async: bool) -> Callable[..., A
         ) -> Any:
             if client is not None:
                 return await asynchronous.run(declaration.logic(self, key, default, version), self, client)
-            nkey = self.make_key(key, version=version)
+            nkey = self.server_key(key, version=version)
             near = self.near_cache
             entry = near.store.lookup(nkey)
             raw = entry.raw if entry is not None else await amiss_one(self, near, nkey)
@@ -220,7 +220,7 @@ def plain_get(declaration: Command[Any, Any], is_async: bool) -> Callable[..., A
         def get(self: Any, key: Any, default: Any = None, version: Any = None, client: Any = None) -> Any:
             if client is not None:
                 return sync.run(declaration.logic(self, key, default, version), self, client)
-            nkey = self.make_key(key, version=version)
+            nkey = self.server_key(key, version=version)
             near = self.near_cache
             entry = near.store.lookup(nkey)
             raw = entry.raw if entry is not None else miss_one(self, near, nkey)
