@@ -125,6 +125,8 @@ class BaseClient(Generic[Backend]):
     OPTIONS: ClassVar[frozenset[str]] = frozenset(CLIENT_OPTIONS)
     #: ``SCAN_ITERSIZE``; also a class default, for subclasses that skip ``__init__``.
     _scan_itersize: int = 100
+    #: ``(prefix, version, "prefix:version:")`` of the owner, as ``server_key`` last made it.
+    _key_head: tuple[Any, Any, str] = (object(), object(), "")
 
     def __init__(self, server: Any, params: Mapping[str, Any], backend: Any) -> None:
         self._server: list[str] = split_locations(server)
@@ -232,12 +234,23 @@ class BaseClient(Generic[Backend]):
 
         Their keys go to the server and into log lines, never back through a key
         function, and wrapping each in :class:`CacheKey` costs about as much as making it.
-        This runs once per key of every command: the default key function's format is
-        written in for a ``str`` key.
+        This runs once per key of every command: for a ``str`` key and the default key
+        function, the owner's ``prefix:version:`` is kept, made again only when the
+        owner's prefix or version is another object, and the key is appended.
         """
         backend = self._backend
         key_func = backend.key_func
         if type(key) is str and key_func is default_key_func:
+            if version is None and prefix is None:
+                head = self._key_head
+                if head[0] is backend.key_prefix and head[1] is backend.version:
+                    return head[2] + key  # type: ignore[no-any-return]
+                head = self._key_head = (
+                    backend.key_prefix,
+                    backend.version,
+                    f"{backend.key_prefix}:{backend.version}:",
+                )
+                return head[2] + key  # type: ignore[no-any-return]
             return (
                 f"{backend.key_prefix if prefix is None else prefix}:"
                 f"{backend.version if version is None else version}:{key}"

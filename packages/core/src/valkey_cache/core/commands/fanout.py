@@ -357,7 +357,7 @@ def _set_algebra(c: Client, command: str, keys: tuple[Any, ...], version: Any) -
     if c.same_place(*nkeys):
         return (yield from run(standard._set_algebra(c, command, keys, version)))
     sets = yield from _raw_sets(c, nkeys)
-    return standard._decoded_set(c, _combine(command, sets))
+    return standard._as_set(_combine(command, sets), c)
 
 
 def _set_store(

@@ -335,10 +335,10 @@ def cmd_incr_version(
     c: CommandClient, key: Any, delta: int = 1, version: Any = None, client: Any = None
 ) -> Op[int]:
     """Move the value (with its TTL, whatever it is, None included) to version + delta."""
+    old = c.server_key(key, version)
     if version is None:
         version = c.settings.version
-    old = c.server_key(key, version)
-    new = c.server_key(c.original_key(key), version=version + delta)
+    new = c.server_key(c.original_key(key), version + delta)
     return write("rename", old, old, new).then(_moved, version + delta).on_error(_missing, key)
 
 
@@ -506,19 +506,24 @@ def cmd_get_lock(
 # Members are encoded like values.
 
 
-def _decoded_set(c: CommandClient, raws: Iterable[bytes]) -> set[Any]:
+def _as_set(raws: Iterable[bytes] | None, c: CommandClient) -> set[Any]:
+    """The members read, decoded; one that cannot be read is logged and left out."""
+    if not raws:
+        return set()
     raws = raws if isinstance(raws, (list, set)) else list(raws)
-    decode = c.decoder
     try:  # one loop of the decoder; only when a value fails, again one by one to log it
-        return set(map(decode, raws))
+        return set(map(c.decoder, raws))
     except Exception:
         return {v for v in (c.decode_or_miss(r) for r in raws) if v is not MISS}
 
 
-def _decoded_list(c: CommandClient, raws: Iterable[bytes | None]) -> list[Any]:
+def _as_list(raws: Iterable[bytes | None] | None, c: CommandClient) -> list[Any]:
+    """The values read, decoded, None for an absent one or one that cannot be read."""
+    if not raws:
+        return []
     raws = raws if isinstance(raws, list) else list(raws)
     decode = c.decoder
-    try:  # as in _decoded_set
+    try:  # as in _as_set
         return [None if r is None else decode(r) for r in raws]
     except Exception:
         return [None if r is None else _none_if_miss(c.decode_or_miss(r)) for r in raws]
@@ -528,14 +533,6 @@ def _none_if_miss(value: Any) -> Any:
     return None if value is MISS else value
 
 
-def _as_set(raws: Iterable[bytes] | None, c: CommandClient) -> set[Any]:
-    return _decoded_set(c, raws or [])
-
-
-def _as_list(raws: Iterable[bytes | None] | None, c: CommandClient) -> list[Any]:
-    return _decoded_list(c, raws or [])
-
-
 def _as_member(raw: bytes | None, c: CommandClient, key: Any = None) -> Any:
     return c.value_or_default(raw, key, None)
 
@@ -543,7 +540,9 @@ def _as_member(raw: bytes | None, c: CommandClient, key: Any = None) -> Any:
 def cmd_sadd(c: CommandClient, key: Any, *values: Any, version: Any = None, client: Any = None) -> Op[int]:
     """Add members to the set; how many were new."""
     nkey = c.server_key(key, version)
-    return write("sadd", nkey, nkey, *map(c.encoder, values))
+    if len(values) == 1:  # the usual call, spared unpacking a list (0.2 µs)
+        return write("sadd", nkey, nkey, c.encoder(values[0]))
+    return write("sadd", nkey, nkey, *[c.encoder(v) for v in values])
 
 
 def cmd_scard(c: CommandClient, key: Any, version: Any = None, client: Any = None) -> Op[int]:
@@ -616,7 +615,9 @@ def cmd_smismember(
 ) -> Op[list[bool]]:
     """For each member, whether the set has it."""
     nkey = c.server_key(key, version)
-    return read("smismember", nkey, nkey, list(map(c.encoder, members))).then(_flags)
+    if len(members) == 1:  # as in sadd
+        return read("smismember", nkey, nkey, [c.encoder(members[0])]).then(_flags)
+    return read("smismember", nkey, nkey, [c.encoder(v) for v in members]).then(_flags)
 
 
 def _flags(flags: Iterable[Any]) -> list[bool]:
@@ -670,7 +671,9 @@ def cmd_srandmember(
 def cmd_srem(c: CommandClient, key: Any, *members: Any, version: Any = None, client: Any = None) -> Op[int]:
     """Remove members from the set; how many were there."""
     nkey = c.server_key(key, version)
-    return write("srem", nkey, nkey, *map(c.encoder, members))
+    if len(members) == 1:  # as in sadd
+        return write("srem", nkey, nkey, c.encoder(members[0]))
+    return write("srem", nkey, nkey, *[c.encoder(v) for v in members])
 
 
 def cmd_sscan(
@@ -688,7 +691,7 @@ def cmd_sscan(
     cursor = 0
     while True:
         cursor, raws = yield read("sscan", nkey, nkey, cursor, match=pattern, count=count)
-        members |= _decoded_set(c, raws)
+        members |= _as_set(raws, c)
         if not cursor:
             return members
 
@@ -721,7 +724,7 @@ def cmd_sscan_iter(
     cursor = 0
     while True:
         cursor, raws = yield read("sscan", nkey, nkey, cursor, match=pattern, count=count)
-        for value in _decoded_set(c, raws):
+        for value in _as_set(raws, c):
             yield Emit(value)
         if not cursor:
             return
@@ -764,6 +767,8 @@ def cmd_hmget(
 ) -> Op[list[Any]]:
     """The values of the fields ``keys`` (None for a missing one), in order."""
     nname = c.server_key(name, version)
+    if len(keys) == 1:  # as in sadd
+        return read("hmget", nname, nname, [c.server_key(keys[0], version)]).then(_as_list, c)
     return read("hmget", nname, nname, [c.server_key(k, version) for k in keys]).then(_as_list, c)
 
 
@@ -785,6 +790,8 @@ def _fields(raw: Mapping[bytes, bytes], c: CommandClient, nname: Any) -> dict[An
 def cmd_hdel(c: CommandClient, name: Any, *keys: Any, version: Any = None, client: Any = None) -> Op[int]:
     """Delete fields of the hash; how many existed."""
     nname = c.server_key(name, version)
+    if len(keys) == 1:  # as in sadd
+        return write("hdel", nname, nname, c.server_key(keys[0], version))
     return write("hdel", nname, nname, *[c.server_key(k, version) for k in keys])
 
 
@@ -817,12 +824,12 @@ def cmd_hexists(c: CommandClient, name: Any, key: Any, version: Any = None, clie
 def _members(raws: list[Any] | None, c: CommandClient, withscores: bool) -> list[Any]:
     raws = raws or []
     decode = c.decoder
-    try:  # as in _decoded_set
+    try:  # as in _as_set
         return [(decode(m), s) for m, s in raws] if withscores else list(map(decode, raws))
     except Exception:
         if withscores:
             return [(_none_if_miss(c.decode_or_miss(m)), s) for m, s in raws]
-        return _decoded_list(c, raws)
+        return _as_list(raws, c)
 
 
 def cmd_zadd(
@@ -987,7 +994,9 @@ def cmd_zrank(
 def cmd_zrem(c: CommandClient, name: Any, *values: Any, version: Any = None, client: Any = None) -> Op[int]:
     """Remove members; how many were there."""
     nname = c.server_key(name, version)
-    return write("zrem", nname, nname, *map(c.encoder, values))
+    if len(values) == 1:  # as in sadd
+        return write("zrem", nname, nname, c.encoder(values[0]))
+    return write("zrem", nname, nname, *[c.encoder(v) for v in values])
 
 
 def cmd_zremrangebyscore(
