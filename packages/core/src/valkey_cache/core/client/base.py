@@ -244,13 +244,13 @@ class BaseClient(Generic[Backend]):
             if version is None and prefix is None:
                 head = self._key_head
                 if head[0] is backend.key_prefix and head[1] is backend.version:
-                    return head[2] + key  # type: ignore[no-any-return]
+                    return head[2] + key
                 head = self._key_head = (
                     backend.key_prefix,
                     backend.version,
                     f"{backend.key_prefix}:{backend.version}:",
                 )
-                return head[2] + key  # type: ignore[no-any-return]
+                return head[2] + key
             return (
                 f"{backend.key_prefix if prefix is None else prefix}:"
                 f"{backend.version if version is None else version}:{key}"
