@@ -141,7 +141,7 @@ def test_generated_methods_show_their_source(cls: type) -> None:
     source = inspect.getsource(cls.get)
     assert source.startswith(("def get(self", "async def get(self"))
     # The clients' ``get`` is cmd_get's own code with its call written in (drivers.inline).
-    expected = "self.client.get(" if cls is Cache else "nkey = c.server_key(key, version)"
+    expected = "self.client.get(" if cls is Cache else "else c.server_key(key, version)"
     assert expected in source
 
 

@@ -91,7 +91,9 @@ def test_every_one_call_command_is_inlined(cls: type) -> None:
 def test_the_rewritten_method_shows_the_command_code() -> None:
     source = inspect.getsource(DefaultClient.ttl)
     assert source.startswith("def ttl(self, key, version=")
-    assert "nkey = c.server_key(key, version)" in source
+    # The key is made by the stock rule written in, or by server_key for any other case.
+    assert "nkey = _kh[2] + key if version is None and type(key) is str" in source
+    assert "else c.server_key(key, version)" in source
     assert "_reply = _conn.ttl(_a0)" in source
     assert inspect.signature(DefaultClient.ttl) == inspect.signature(HerdClient.ttl)
     assert DefaultClient.ttl.__doc__

@@ -144,6 +144,41 @@ async def test_server_key_is_make_key_as_a_plain_str(kind: str, valkey_url: str)
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_the_commands_keys_follow_the_owners_settings(
+    kind: str, valkey_url: str, raw_valkey: valkey.Valkey
+) -> None:
+    """The rewritten commands make their keys by the stock rule written in
+    (``drivers.inline._KEY``): a prefix, version or key function changed on the owner
+    after the first call applies to the next one, and so does a version given per call."""
+    cache = make_cache(kind, valkey_url, key_prefix="follow", version=2)
+    owner = cache.inner
+    assert await cache.set("k", 1) is True
+    assert raw_valkey.get("follow:2:k") == b"1"
+    owner.key_prefix = "moved"
+    await cache.set("k", 2)
+    assert raw_valkey.get("moved:2:k") == b"2"
+    owner.version = 5
+    await cache.set("k", 3)
+    await cache.set("k", 4, version=7)
+    await cache.set(9, 5)
+    assert [raw_valkey.get(k) for k in ("moved:5:k", "moved:7:k", "moved:5:9")] == [b"3", b"4", b"5"]
+    assert await cache.get("k", version=7) == 4
+    assert await cache.incr_version("k") == 6
+    assert (raw_valkey.get("moved:5:k"), raw_valkey.get("moved:6:k")) == (None, b"3")
+    assert await cache.hset("h", "f", 1) == 1
+    assert await cache.hget("h", "f", version=5) == 1
+    assert raw_valkey.hexists("moved:5:h", "moved:5:f")
+    owner.key_func = lambda key, prefix, version: f"{prefix}|{version}|{key}"
+    await cache.set("k", 6)
+    await cache.set("k", 7, version=8)
+    assert (raw_valkey.get("moved|5|k"), raw_valkey.get("moved|8|k")) == (b"6", b"7")
+    assert await cache.get("k") == 6
+    made = ("follow:2:k", "moved:2:k", "moved:7:k", "moved:5:9", "moved:6:k", "moved:5:h")
+    raw_valkey.delete(*made, "moved|5|k", "moved|8|k")
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", ["sync", "async"])
 async def test_a_client_subclass_making_its_own_keys_is_asked_by_the_commands(
     kind: str, valkey_url: str, raw_valkey: valkey.Valkey
 ) -> None:
@@ -168,6 +203,11 @@ async def test_a_client_subclass_making_its_own_keys_is_asked_by_the_commands(
     assert raw_valkey.get("test:1:t7-m") == b"3"
     assert await cache.get_many(["k", "m"]) == {"k": 1, "m": 3}
     assert await cache.make_key("k") == "test:1:t7-k"
+    assert await cache.set("v", 4, version=3) is True
+    assert raw_valkey.get("test:3:t7-v") == b"4"
+    assert await cache.incr_version("v", version=3) == 4
+    assert raw_valkey.get("test:4:t7-v") == b"4"
+    assert await cache.delete("v", version=4) is True
     assert await cache.delete_many(["k", "h", "m"]) == 3
 
 

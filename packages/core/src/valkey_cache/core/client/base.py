@@ -127,6 +127,8 @@ class BaseClient(Generic[Backend]):
     _scan_itersize: int = 100
     #: ``(prefix, version, "prefix:version:")`` of the owner, as ``server_key`` last made it.
     _key_head: tuple[Any, Any, str] = (object(), object(), "")
+    #: Whether the rewritten commands may call the one connection (``_inline_ok``).
+    _inline: bool = False
 
     def __init__(self, server: Any, params: Mapping[str, Any], backend: Any) -> None:
         self._server: list[str] = split_locations(server)
@@ -139,6 +141,9 @@ class BaseClient(Generic[Backend]):
         reverse = params.get("REVERSE_KEY_FUNCTION") or options.get("REVERSE_KEY_FUNCTION")
         self.reverse_key = resolve_callable("REVERSE_KEY_FUNCTION", reverse, default_reverse_key)
         self._clients: list[Backend | None] = [None] * len(self._server)
+        # The class's ``_inline_ok``, which the rewritten commands read on every call:
+        # on CPython 3.11 an instance attribute reads faster than a class one.
+        self._inline = bool(getattr(type(self), "_inline_ok", False))
         self._replica_read_only = bool_option(options, "REPLICA_READ_ONLY", True)
         self._close_connection = bool_option(options, "CLOSE_CONNECTION", False)
         self._scan_itersize = int_option(options, "SCAN_ITERSIZE", 100, 1) or 100
@@ -245,11 +250,11 @@ class BaseClient(Generic[Backend]):
                 head = self._key_head
                 if head[0] is backend.key_prefix and head[1] is backend.version:
                     return head[2] + key
-                head = self._key_head = (
-                    backend.key_prefix,
-                    backend.version,
-                    f"{backend.key_prefix}:{backend.version}:",
-                )
+                head = (backend.key_prefix, backend.version, f"{backend.key_prefix}:{backend.version}:")
+                if type(self).server_key is BaseClient.server_key:
+                    # Kept only for the stock rule: the rewritten commands make their
+                    # keys from it (drivers.inline._KEY) without asking server_key.
+                    self._key_head = head
                 return head[2] + key
             return (
                 f"{backend.key_prefix if prefix is None else prefix}:"

@@ -338,8 +338,10 @@ def cmd_incr_version(
     old = c.server_key(key, version)
     if version is None:
         version = c.settings.version
-    new = c.server_key(c.original_key(key), version + delta)
-    return write("rename", old, old, new).then(_moved, version + delta).on_error(_missing, key)
+    version += delta
+    original = key if type(key) is str else c.original_key(key)
+    new = c.server_key(original, version)
+    return write("rename", old, old, new).then(_moved, version).on_error(_missing, key)
 
 
 def _moved(reply: Any, version: int) -> int:

@@ -7,12 +7,17 @@ method is the command function's own code, with each such ``return`` rewritten, 
 when the class is made:
 
 - when the client takes the stock path to its one connection (one location, no routing
-  of its own: ``_inline_ok``) and no ``client`` argument is given, the arguments are
-  evaluated once, the valkey-py method is called on the connection, and the finish
-  functions are applied to the reply: what :data:`.sync.PERFORM` does with the op;
+  of its own: ``_inline_ok``, copied to each instance as ``_inline``) and no ``client``
+  argument is given, the arguments are evaluated once, the valkey-py method is called on
+  the connection, and the finish functions are applied to the reply: what
+  :data:`.sync.PERFORM` does with the op;
 - a call that raises gets the same op, built then from the same values, and goes to
   ``after_error`` as in :data:`.sync.PERFORM` (retries, ``on_error`` recovery, outages);
 - otherwise the op is built and run by the driver, as before.
+
+Key making is written in too: ``c.server_key(key)`` and ``c.server_key(key, version)``
+become :data:`_KEY`, the stock ``server_key``'s usual case (a ``str`` key, the default
+key function, the owner's prefix and version), which calls ``server_key`` for any other.
 
 A ``return helper(c, ...)`` of a function of the same module is rewritten the same way,
 into a call of that helper's rewritten copy. Any other ``return`` (a generator, another
@@ -35,12 +40,42 @@ from typing import Any
 
 from ..commands import ops
 from ..commands.declare import Command, define_function, describe, parameter_source
+from ..keys import default_key_func
 
 #: The ``client`` argument of django-valkey (a fixed connection), when a command has one.
 _FIXED = "client"
 #: The names the rewritten code uses (a function using one is not rewritten).
 _OWN_NAMES = frozenset(
-    {"_conn", "_clients", "_reply", "_exc", "_run", "_after_error", "_fixed", "_last", "_thread"}
+    {
+        "_conn",
+        "_clients",
+        "_reply",
+        "_exc",
+        "_run",
+        "_after_error",
+        "_fixed",
+        "_last",
+        "_thread",
+        "_kh",
+        "_ko",
+        "_default_key_func",
+    }
+)
+#: ``c.server_key(key, version)`` written in: the head (``"prefix:version:"``) the stock
+#: ``server_key`` keeps in ``_key_head`` while it matches the owner's prefix and version,
+#: plus the key. A client whose ``server_key`` is another (a 0.4 subclass's ``make_key``)
+#: keeps no head, so its every key is made by the call. ``BaseClient.server_key`` is the
+#: rule; a test checks that both make the same keys.
+_KEY = (
+    "(_kh[2] + {key} if {version}type({key}) is str and (_kh := {c}._key_head)[2] and _kh[0] is "
+    "(_ko := {c}._backend).key_prefix and _kh[1] is _ko.version and _ko.key_func is "
+    "_default_key_func else {other})"
+)
+#: The same with a version given: the owner's prefix, that version and the key, for a
+#: client that keeps a head (so its ``server_key`` is the stock one).
+_VERSIONED_KEY = (
+    "(f'{{_ko.key_prefix}}:{{{version}}}:{{{key}}}' if {version} is not None and type({key}) is str "
+    "and {c}._key_head[2] and (_ko := {c}._backend).key_func is _default_key_func else {call})"
 )
 #: How deep ``return helper(...)`` is followed.
 _DEPTH = 3
@@ -197,12 +232,45 @@ class _Shape:
             ]
         )
         return (
-            f"if {fixed} is None and {client}._inline_ok:\n"
+            f"if {fixed} is None and {client}._inline:\n"
             f"    _clients = {clients}\n"
             "    if len(_clients) == 1 and (_conn := _clients[0]) is not None:\n"
             f"{textwrap.indent(body, '        ')}\n"
             f"return {wait}_run({ast.unparse(self.expr)}, {client}, {fixed})"
         )
+
+
+class _Keys(ast.NodeTransformer):
+    """Writes :data:`_KEY` in for each ``<client>.server_key(key[, version])`` whose key can
+    be evaluated twice and whose version is a name or absent."""
+
+    def __init__(self, client: str) -> None:
+        self.client = client
+
+    def visit_Call(self, node: ast.Call) -> ast.expr:
+        self.generic_visit(node)
+        func = node.func
+        if not (
+            isinstance(func, ast.Attribute)
+            and func.attr == "server_key"
+            and isinstance(func.value, ast.Name)
+            and func.value.id == self.client
+            and not node.keywords
+            and 1 <= len(node.args) <= 2
+            and not isinstance(node.args[0], ast.Starred)
+            and _simple(node.args[0])
+        ):
+            return node
+        key, call = ast.unparse(node.args[0]), ast.unparse(node)
+        if len(node.args) == 1:
+            text = _KEY.format(key=key, version="", c=self.client, other=call)
+        elif isinstance(node.args[1], ast.Name):
+            version = node.args[1].id
+            given = _VERSIONED_KEY.format(key=key, version=version, c=self.client, call=call)
+            text = _KEY.format(key=key, version=f"{version} is None and ", c=self.client, other=given)
+        else:
+            return node
+        return ast.parse(text, mode="eval").body
 
 
 class _Rewriter(ast.NodeTransformer):
@@ -305,8 +373,9 @@ def _rewrite(
     fn = _Function(node, fixed, is_async, function.__globals__)
     rewriter = _Rewriter(fn, helpers, depth)
     module = ast.Module(body=[], type_ignores=[])
+    keys = _Keys(fn.client)
     for statement in body:
-        done = rewriter.visit(statement)
+        done = rewriter.visit(keys.visit(statement))
         module.body.extend(done if isinstance(done, list) else [done])
     if rewriter.unsupported or not rewriter.inlined:
         return None
@@ -318,7 +387,14 @@ def _rewrite(
     source = f"{kind} {name}(self{', ' if params else ''}{params}):\n" + textwrap.indent(
         rebind + ast.unparse(module), "    "
     )
-    namespace = {**function.__globals__, **helpers.scope, **helpers.made, **defaults, "_thread": get_ident}
+    namespace = {
+        **function.__globals__,
+        **helpers.scope,
+        **helpers.made,
+        **defaults,
+        "_thread": get_ident,
+        "_default_key_func": default_key_func,
+    }
     return define_function(name, source + "\n", namespace, kind=f"{kind} (inlined)")
 
 
