@@ -163,6 +163,10 @@ async def test_the_commands_keys_follow_the_owners_settings(
     await cache.set(9, 5)
     assert [raw_valkey.get(k) for k in ("moved:5:k", "moved:7:k", "moved:5:9")] == [b"3", b"4", b"5"]
     assert await cache.get("k", version=7) == 4
+    raw_valkey.set("other:7:k", b"x")
+    assert await cache.delete("k", version=7, prefix="other") is True
+    assert raw_valkey.exists("other:7:k", "moved:7:k") == 1
+    assert await cache.delete("k", prefix="none-such") is False
     assert await cache.incr_version("k") == 6
     assert (raw_valkey.get("moved:5:k"), raw_valkey.get("moved:6:k")) == (None, b"3")
     assert await cache.hset("h", "f", 1) == 1

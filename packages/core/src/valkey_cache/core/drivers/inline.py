@@ -74,7 +74,7 @@ _KEY = (
 #: The same with a version given: the owner's prefix, that version and the key, for a
 #: client that keeps a head (so its ``server_key`` is the stock one).
 _VERSIONED_KEY = (
-    "(f'{{_ko.key_prefix}}:{{{version}}}:{{{key}}}' if {version} is not None and type({key}) is str "
+    "(f'{{_ko.key_prefix}}:{{{version}}}:{{{key}}}' if {test}{version} is not None and type({key}) is str "
     "and {c}._key_head[2] and (_ko := {c}._backend).key_func is _default_key_func else {call})"
 )
 #: How deep ``return helper(...)`` is followed.
@@ -256,20 +256,22 @@ class _Keys(ast.NodeTransformer):
             and isinstance(func.value, ast.Name)
             and func.value.id == self.client
             and not node.keywords
-            and 1 <= len(node.args) <= 2
+            and 1 <= len(node.args) <= 3
             and not isinstance(node.args[0], ast.Starred)
             and _simple(node.args[0])
+            and all(isinstance(a, ast.Name) for a in node.args[1:])
         ):
             return node
         key, call = ast.unparse(node.args[0]), ast.unparse(node)
+        # A prefix given: the stock rule's case only when it is None.
+        no_prefix = f"{node.args[2].id} is None and " if len(node.args) == 3 else ""  # type: ignore[attr-defined]
         if len(node.args) == 1:
             text = _KEY.format(key=key, version="", c=self.client, other=call)
-        elif isinstance(node.args[1], ast.Name):
-            version = node.args[1].id
-            given = _VERSIONED_KEY.format(key=key, version=version, c=self.client, call=call)
-            text = _KEY.format(key=key, version=f"{version} is None and ", c=self.client, other=given)
         else:
-            return node
+            version = node.args[1].id  # type: ignore[attr-defined]
+            given = _VERSIONED_KEY.format(key=key, test=no_prefix, version=version, c=self.client, call=call)
+            first = f"{version} is None and {no_prefix}"
+            text = _KEY.format(key=key, version=first, c=self.client, other=given)
         return ast.parse(text, mode="eval").body
 
 
