@@ -29,6 +29,23 @@ def _memcache_unsafe(made: str, search: Callable[[str], Any] = _MEMCACHE_BAD_CHA
     return search(made) is not None
 
 
+def check_made_keys(made: list[str]) -> None:
+    """Django's key check for keys the core made in the default format: one test in C
+    for the usual case (every key printable, without a space, short enough), then key
+    by key only when that fails."""
+    if len(made) == 1:
+        key = made[0]
+        if len(key) <= MEMCACHE_MAX_KEY_LENGTH and key.isprintable() and " " not in key:
+            return
+    elif made:
+        joined = "".join(made)
+        if joined.isprintable() and " " not in joined and max(map(len, made)) <= MEMCACHE_MAX_KEY_LENGTH:
+            return
+    for key in made:
+        if _memcache_unsafe(key):
+            warn_memcache_unsafe(key)
+
+
 def warn_memcache_unsafe(key: str) -> None:
     """Emit Django's ``CacheKeyWarning`` messages for ``key``."""
     for message in memcache_key_warnings(key):
@@ -49,6 +66,9 @@ def validating(key_func: KeyFunc, validate: Callable[[Any], None] | None) -> Key
             if suspect and _memcache_unsafe(made):
                 warn_memcache_unsafe(made)
             return made
+
+        # The core may make these keys itself and check them here (core.keys).
+        make.check_made_keys = check_made_keys  # type: ignore[attr-defined]
 
     elif validate is None:
 

@@ -2,6 +2,12 @@
 
 A key function is any callable ``(key, prefix, version) -> str``; the default one
 builds ``prefix:version:key`` like Django's.
+
+A key function that makes the default key and then only checks it (Django's backends
+warn about keys memcached would reject) may say so with an attribute
+``check_made_keys``: a callable taking a list of made keys. The core then makes such
+keys itself, as for the default function, and hands them to it once per call: for a
+batch, one call instead of one per key.
 """
 
 from __future__ import annotations
@@ -57,11 +63,15 @@ def make_keys(keys: Iterable[Any], key_func: KeyFunc, version: Any, prefix: str)
     through a key function, and wrapping each in :class:`CacheKey` would cost more than
     making it (0.3 µs a key)."""
     keys = keys if isinstance(keys, list) else list(keys)
-    if key_func is default_key_func:
+    check = None if key_func is default_key_func else getattr(key_func, "check_made_keys", None)
+    if check is not None or key_func is default_key_func:
         # Its format, joined per key: a plain str key (the usual one) costs one
         # concatenation, not a check and a call.
         head = f"{prefix}:{version}:"
-        return [head + k if type(k) is str else k if isinstance(k, CacheKey) else f"{head}{k}" for k in keys]
+        made = [head + k if type(k) is str else k if isinstance(k, CacheKey) else f"{head}{k}" for k in keys]
+        if check is not None:
+            check(made)
+        return made
     try:
         return [k if isinstance(k, CacheKey) else key_func(k, prefix, version) for k in keys]
     except TypeError:

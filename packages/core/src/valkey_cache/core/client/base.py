@@ -240,26 +240,32 @@ class BaseClient(Generic[Backend]):
         Their keys go to the server and into log lines, never back through a key
         function, and wrapping each in :class:`CacheKey` costs about as much as making it.
         This runs once per key of every command: for a ``str`` key and the default key
-        function, the owner's ``prefix:version:`` is kept, made again only when the
-        owner's prefix or version is another object, and the key is appended.
+        function (or one that checks the default key: ``check_made_keys`` in ``keys``),
+        the owner's ``prefix:version:`` is kept, made again only when the owner's prefix
+        or version is another object, and the key is appended.
         """
         backend = self._backend
         key_func = backend.key_func
-        if type(key) is str and key_func is default_key_func:
+        if type(key) is str and (
+            key_func is default_key_func or (check := getattr(key_func, "check_made_keys", None)) is not None
+        ):
             if version is None and prefix is None:
                 head = self._key_head
-                if head[0] is backend.key_prefix and head[1] is backend.version:
-                    return head[2] + key
-                head = (backend.key_prefix, backend.version, f"{backend.key_prefix}:{backend.version}:")
-                if type(self).server_key is BaseClient.server_key:
-                    # Kept only for the stock rule: the rewritten commands make their
-                    # keys from it (drivers.inline._KEY) without asking server_key.
-                    self._key_head = head
-                return head[2] + key
-            return (
-                f"{backend.key_prefix if prefix is None else prefix}:"
-                f"{backend.version if version is None else version}:{key}"
-            )
+                if not (head[0] is backend.key_prefix and head[1] is backend.version):
+                    head = (backend.key_prefix, backend.version, f"{backend.key_prefix}:{backend.version}:")
+                    if type(self).server_key is BaseClient.server_key:
+                        # Kept only for the stock rule: the rewritten commands make their
+                        # keys from it (drivers.inline._KEY) without asking server_key.
+                        self._key_head = head
+                made_here = head[2] + key
+            else:
+                made_here = (
+                    f"{backend.key_prefix if prefix is None else prefix}:"
+                    f"{backend.version if version is None else version}:{key}"
+                )
+            if key_func is not default_key_func:  # the default format, checked (see keys)
+                check([made_here])  # type: ignore[misc]  # bound by the test above
+            return made_here
         if isinstance(key, CacheKey):
             return key
         version = backend.version if version is None else version
