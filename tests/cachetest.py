@@ -55,3 +55,14 @@ def count_disconnects(client: Any, monkeypatch: Any) -> list[Any]:
 
     monkeypatch.setattr(client.connection_factory, "disconnect", counting)
     return calls
+
+
+def specialised_reads(obj: Any, *names: str) -> set[str]:
+    """What CPython specialised a loop of reads of ``obj.<name>`` for each name into
+    (``LOAD_ATTR_INSTANCE_VALUE`` is the fast one on 3.11)."""
+    import dis
+
+    read = eval(compile(f"lambda o: ({', '.join(f'o.{n}' for n in names)},)", "<reads>", "eval"))
+    for _ in range(100):
+        read(obj)
+    return {i.opname for i in dis.get_instructions(read, adaptive=True) if i.opname.startswith("LOAD_ATTR")}

@@ -10,7 +10,6 @@ ones written here add Django's rules on top.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.core.cache.backends.base import DEFAULT_TIMEOUT, BaseCache
@@ -74,19 +73,33 @@ class BackendCommands(Commands, BaseCache):  # type: ignore[misc]
     def close(self, **kwargs: Any) -> None:
         """With ``CLOSE_CONNECTION``, release this cache's idle connections (sync and async)."""
         self.client.close()
-        async_client = self.__dict__.get("async_client")
+        async_client = self._async_client
         if async_client is not None and async_client._close_requested():
             close_async_soon(async_client)
 
     # -- native async -----------------------------------------------------------------
 
-    @cached_property
+    #: The asyncio client once built. Not a ``cached_property``: that writes the
+    #: instance's ``__dict__``, and on CPython 3.11 every later attribute read of the
+    #: cache then stays unspecialised (the clients read its prefix, version and key
+    #: function for every key; ``close()`` runs at the end of every request).
+    _async_client: Any = None
+
+    @property
     def async_client(self) -> Any:
-        """The asyncio client behind the ``a``-methods (``OPTIONS["ASYNC_CLIENT_CLASS"]``)."""
-        config = self._config
-        assert config.async_client_class is not None
-        assert config.async_params is not None
-        return self._build_client(config.async_client_class, config.async_params)
+        """The asyncio client behind the ``a``-methods (``OPTIONS["ASYNC_CLIENT_CLASS"]``),
+        built on first use."""
+        client = self._async_client
+        if client is None:
+            config = self._config
+            assert config.async_client_class is not None
+            assert config.async_params is not None
+            client = self._async_client = self._build_client(config.async_client_class, config.async_params)
+        return client
+
+    @async_client.setter
+    def async_client(self, client: Any) -> None:
+        self._async_client = client
 
     async def aget_or_set(
         self, key: Any, default: Any, timeout: Any = DEFAULT_TIMEOUT, version: Any = None
@@ -106,6 +119,6 @@ class BackendCommands(Commands, BaseCache):  # type: ignore[misc]
     async def aclose(self, **kwargs: Any) -> None:
         """Like :meth:`close`, for the running event loop's async connections."""
         self.client.close()
-        async_client = self.__dict__.get("async_client")
+        async_client = self._async_client
         if async_client is not None:
             await async_client.close()
