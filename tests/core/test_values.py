@@ -12,7 +12,6 @@ import valkey
 from cachetest import EitherCache, make_cache
 
 from valkey_cache.core import (
-    Cache,
     CacheKey,
     IdentityCompressor,
     PickleSerializer,
@@ -309,22 +308,26 @@ async def test_batch_key_the_key_function_rejects_is_named(kind: str, valkey_url
         await cache.get_many(["fine", 7])
 
 
-def test_a_key_function_checking_the_default_key_gets_the_keys_made(
-    valkey_url: str, raw_valkey: valkey.Valkey
+@pytest.mark.anyio
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_a_key_function_checking_the_default_key_gets_the_keys_made(
+    kind: str, valkey_url: str, raw_valkey: valkey.Valkey
 ) -> None:
     """A key function with ``check_made_keys`` (Django's backends give theirs one) is not
-    called: the core makes the default key and hands the keys of each call to the check,
-    a batch at once."""
+    called for a ``str`` key: the core makes the default key and hands the keys of each
+    call to the check, a batch at once."""
     checked: list[list[str]] = []
 
     def key_func(key: Any, prefix: str, version: Any) -> str:
-        raise AssertionError("the core makes these keys itself")
+        assert type(key) is not str, "the core makes these keys itself"
+        return f"{prefix}:{version}:{key}"
 
     key_func.check_made_keys = checked.append  # type: ignore[attr-defined]
-    cache = Cache(valkey_url, key_prefix="chk", key_func=key_func)
-    assert cache.set("a", 1) is True
-    assert cache.get_many(["a", "b"]) == {"a": 1}
-    assert cache.set("c", 2, version=3) is True
+    cache = make_cache(kind, valkey_url, key_prefix="chk", key_func=key_func)
+    assert await cache.set("a", 1) is True
+    assert await cache.get_many(["a", "b"]) == {"a": 1}
+    assert await cache.set("c", 2, version=3) is True
+    assert await cache.set(5, 3) is True  # not a str: the key function makes it
     assert checked == [["chk:1:a"], ["chk:1:a", "chk:1:b"], ["chk:3:c"]]
-    assert raw_valkey.get("chk:3:c") == b"2"
-    raw_valkey.delete("chk:1:a", "chk:3:c")
+    assert (raw_valkey.get("chk:3:c"), raw_valkey.get("chk:1:5")) == (b"2", b"3")
+    raw_valkey.delete("chk:1:a", "chk:3:c", "chk:1:5")

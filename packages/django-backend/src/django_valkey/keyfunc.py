@@ -59,15 +59,13 @@ def validating(key_func: KeyFunc, validate: Callable[[Any], None] | None) -> Key
     means Django's check, done here with a cheap test first.
     """
     if validate is None and key_func is default_key_func:
-        # Django's default, fused with the check: one call per key.
+        # Django's default with the check. The core makes a str key itself and only
+        # calls check_made_keys (core.keys); this runs for other keys (ints...).
         def make(key: Any, key_prefix: str, version: Any) -> str:
             made = "%s:%s:%s" % (key_prefix, version, key)  # noqa: UP031  (Django's format)
-            suspect = len(made) > MEMCACHE_MAX_KEY_LENGTH or not made.isprintable() or " " in made
-            if suspect and _memcache_unsafe(made):
-                warn_memcache_unsafe(made)
+            check_made_keys([made])
             return made
 
-        # The core may make these keys itself and check them here (core.keys).
         make.check_made_keys = check_made_keys  # type: ignore[attr-defined]
 
     elif validate is None:

@@ -15,9 +15,10 @@ when the class is made:
   ``after_error`` as in :data:`.sync.PERFORM` (retries, ``on_error`` recovery, outages);
 - otherwise the op is built and run by the driver, as before.
 
-Key making is written in too: ``c.server_key(key)`` and ``c.server_key(key, version)``
-become :data:`_KEY`, the stock ``server_key``'s usual case (a ``str`` key, the default
-key function, the owner's prefix and version), which calls ``server_key`` for any other.
+Key making is written in too: ``c.server_key(key[, version[, prefix]])`` becomes
+:data:`_KEY`, the stock ``server_key``'s usual case (a ``str`` key, the default key
+function, the owner's prefix and version or a version given), which calls
+``server_key`` for any other.
 
 A ``return helper(c, ...)`` of a function of the same module is rewritten the same way,
 into a call of that helper's rewritten copy. Any other ``return`` (a generator, another
@@ -241,8 +242,8 @@ class _Shape:
 
 
 class _Keys(ast.NodeTransformer):
-    """Writes :data:`_KEY` in for each ``<client>.server_key(key[, version])`` whose key can
-    be evaluated twice and whose version is a name or absent."""
+    """Writes :data:`_KEY` in for each ``<client>.server_key(key[, version[, prefix]])``
+    whose key can be evaluated twice and whose version and prefix are names or absent."""
 
     def __init__(self, client: str) -> None:
         self.client = client
